@@ -1,0 +1,36 @@
+//! Runtime of `backprop`: everything that does not depend on a network's shape.
+//!
+//! The `mlp!` macro (in `backprop-macros`, re-exported by the `backprop` facade) writes
+//! each network's forward and backward passes as straight-line code; this crate supplies
+//! the pieces that code calls and the pieces users combine it with:
+//!
+//! - [`Scalar`]: the element type (f32, f64; fixed-point later) and its math;
+//! - [`activation`]: each activation function next to its derivative;
+//! - [`Network`]: the trait every generated network implements, for generic code;
+//! - [`optim`]: optimizers ([`optim::Sgd`], [`optim::Adam`]) behind [`Optimizer`];
+//! - [`init`]: deterministic, platform-independent parameter initialization;
+//! - [`gradcheck`]: finite-difference checks of a network's `backward`.
+//!
+//! It is `#![no_std]`, never allocates, and has no `unsafe` code.
+#![no_std]
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+#[cfg(feature = "std")]
+extern crate std;
+
+pub mod activation;
+mod array;
+pub mod gradcheck;
+pub mod init;
+mod layer;
+mod network;
+pub mod optim;
+mod scalar;
+
+pub use array::Array;
+pub use gradcheck::{GradCheck, gradcheck};
+pub use layer::Layer;
+pub use network::Network;
+pub use optim::Optimizer;
+pub use scalar::Scalar;

@@ -1,0 +1,156 @@
+//! Stochastic gradient descent, with optional momentum, Nesterov and weight decay.
+
+use crate::{Optimizer, Scalar};
+
+/// Stochastic gradient descent, the update of PyTorch's `torch.optim.SGD` (without
+/// dampening):
+///
+/// ```text
+/// g ← ∇θ + weight_decay · θ
+/// b ← momentum · b + g                 (b starts at zero, so the first b is g)
+/// g ← g + momentum · b  if nesterov,  else  g ← b        (when momentum ≠ 0)
+/// θ ← θ − lr · g
+/// ```
+///
+/// Defaults: no momentum, no Nesterov, no weight decay.
+///
+/// ```
+/// use backprop_runtime::{Optimizer, optim::Sgd};
+/// let mut opt = Sgd::new(0.1).momentum(0.9).weight_decay(1e-4);
+/// let mut params = [1.0f32, -2.0];
+/// opt.step(&mut params, &[0.5, 0.5]);
+/// ```
+#[derive(Clone, Debug)]
+pub struct Sgd<T, const N: usize> {
+    lr: T,
+    momentum: T,
+    nesterov: bool,
+    weight_decay: T,
+    velocity: [T; N],
+}
+
+impl<T: Scalar, const N: usize> Sgd<T, N> {
+    /// Plain gradient descent with learning rate `lr`.
+    pub fn new(lr: T) -> Self {
+        Sgd { lr, momentum: T::ZERO, nesterov: false, weight_decay: T::ZERO, velocity: [T::ZERO; N] }
+    }
+
+    /// Sets classical (heavy-ball) momentum, typically 0.9. Default 0.
+    pub fn momentum(mut self, momentum: T) -> Self {
+        self.momentum = momentum;
+        self.nesterov = false;
+        self
+    }
+
+    /// Sets Nesterov momentum, typically 0.9 (it needs a momentum, so it takes one).
+    pub fn nesterov(mut self, momentum: T) -> Self {
+        self.momentum = momentum;
+        self.nesterov = true;
+        self
+    }
+
+    /// Sets L2 weight decay (added to the gradient as `weight_decay · θ`). Default 0.
+    pub fn weight_decay(mut self, weight_decay: T) -> Self {
+        self.weight_decay = weight_decay;
+        self
+    }
+
+    /// The learning rate.
+    pub fn lr(&self) -> T {
+        self.lr
+    }
+
+    /// Changes the learning rate, for schedules; the momentum buffer is kept.
+    pub fn set_lr(&mut self, lr: T) {
+        self.lr = lr;
+    }
+
+    /// Forgets the momentum buffer, as if no step had been taken.
+    pub fn reset(&mut self) {
+        self.velocity = [T::ZERO; N];
+    }
+}
+
+impl<T: Scalar, const N: usize> Optimizer<[T; N]> for Sgd<T, N> {
+    fn step(&mut self, params: &mut [T; N], grads: &[T; N]) {
+        let use_momentum = self.momentum != T::ZERO;
+        for ((theta, &grad), b) in params.iter_mut().zip(grads).zip(&mut self.velocity) {
+            let mut g = grad + self.weight_decay * *theta;
+            if use_momentum {
+                *b = self.momentum * *b + g;
+                g = if self.nesterov { g + self.momentum * *b } else { *b };
+            }
+            *theta -= self.lr * g;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_step_is_lr_times_gradient() {
+        // seed 002: W = 0.5, dL/dW = 1.0, lr = 0.1 → 0.4
+        let mut opt = Sgd::new(0.1f64);
+        let mut w = [0.5];
+        opt.step(&mut w, &[1.0]);
+        assert_eq!(w, [0.4]);
+    }
+
+    #[test]
+    fn momentum_trajectory_matches_hand_computation() {
+        // f(θ) = θ²/2 so ∇ = θ; lr 0.1, momentum 0.9, θ0 = 1.
+        // b1 = 1, θ1 = 0.9; b2 = 0.9·1 + 0.9 = 1.8, θ2 = 0.9 − 0.18 = 0.72;
+        // b3 = 0.9·1.8 + 0.72 = 2.34, θ3 = 0.72 − 0.234 = 0.486.
+        let mut opt = Sgd::new(0.1f64).momentum(0.9);
+        let mut theta = [1.0];
+        let mut seen = [0.0; 3];
+        for s in &mut seen {
+            let g = theta;
+            opt.step(&mut theta, &g);
+            *s = theta[0];
+        }
+        for (got, want) in seen.iter().zip([0.9, 0.72, 0.486]) {
+            assert!((got - want).abs() < 1e-12, "{got} vs {want}");
+        }
+    }
+
+    #[test]
+    fn nesterov_trajectory_matches_hand_computation() {
+        // ∇ = θ; lr 0.1, nesterov 0.9, θ0 = 1.
+        // b1 = 1, g = 1 + 0.9 = 1.9, θ1 = 0.81;
+        // b2 = 0.9 + 0.81 = 1.71, g = 0.81 + 1.539 = 2.349, θ2 = 0.81 − 0.2349 = 0.5751.
+        let mut opt = Sgd::new(0.1f64).nesterov(0.9);
+        let mut theta = [1.0];
+        let g = theta;
+        opt.step(&mut theta, &g);
+        assert!((theta[0] - 0.81).abs() < 1e-12);
+        let g = theta;
+        opt.step(&mut theta, &g);
+        assert!((theta[0] - 0.5751).abs() < 1e-12);
+    }
+
+    #[test]
+    fn weight_decay_adds_to_gradient() {
+        let mut opt = Sgd::new(0.5f64).weight_decay(0.1);
+        let mut theta = [2.0, -4.0];
+        opt.step(&mut theta, &[0.0, 1.0]);
+        // θ − 0.5·(g + 0.1θ): 2 − 0.5·0.2 = 1.9; −4 − 0.5·(1 − 0.4) = −4.3
+        assert!((theta[0] - 1.9).abs() < 1e-12);
+        assert!((theta[1] + 4.3).abs() < 1e-12);
+    }
+
+    #[test]
+    fn reset_and_lr_schedule() {
+        let mut opt = Sgd::new(0.1f32).momentum(0.9);
+        let mut theta = [1.0f32];
+        opt.step(&mut theta, &[1.0]);
+        opt.reset();
+        opt.set_lr(0.2);
+        assert_eq!(opt.lr(), 0.2);
+        let before = theta[0];
+        opt.step(&mut theta, &[1.0]);
+        assert!((before - theta[0] - 0.2).abs() < 1e-6);
+    }
+}

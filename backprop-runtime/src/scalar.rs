@@ -1,0 +1,115 @@
+//! The element type of a network and the math the generated code needs from it.
+
+use core::fmt::{Debug, Display};
+use core::ops::{Add, AddAssign, Div, Mul, MulAssign, Neg, Sub, SubAssign};
+
+/// A number type networks compute in: `f32` (the default) or `f64`.
+///
+/// The generated code only uses the arithmetic operators and these methods, so a
+/// fixed-point type can implement it to run networks on targets without an FPU.
+pub trait Scalar:
+    Copy
+    + Default
+    + Debug
+    + Display
+    + PartialOrd
+    + Add<Output = Self>
+    + Sub<Output = Self>
+    + Mul<Output = Self>
+    + Div<Output = Self>
+    + Neg<Output = Self>
+    + AddAssign
+    + SubAssign
+    + MulAssign
+    + 'static
+{
+    /// The additive identity.
+    const ZERO: Self;
+    /// The multiplicative identity.
+    const ONE: Self;
+    /// The machine epsilon: the gap between 1 and the next representable value.
+    const EPSILON: Self;
+
+    /// Converts from `f64`, rounding to the nearest representable value.
+    fn from_f64(value: f64) -> Self;
+    /// Converts to `f64` (exact for `f32` and `f64`).
+    fn to_f64(self) -> f64;
+    /// `e` raised to `self`.
+    fn exp(self) -> Self;
+    /// The hyperbolic tangent.
+    fn tanh(self) -> Self;
+    /// The square root (NaN for negative inputs).
+    fn sqrt(self) -> Self;
+    /// The absolute value.
+    fn abs(self) -> Self;
+}
+
+/// Implements [`Scalar`] for a float type, with the platform's math under `std` and
+/// libm otherwise (libm is slower on some targets but needs no operating system).
+macro_rules! impl_float {
+    ($t:ty, $exp:path, $tanh:path, $sqrt:path) => {
+        impl Scalar for $t {
+            const ZERO: Self = 0.0;
+            const ONE: Self = 1.0;
+            const EPSILON: Self = <$t>::EPSILON;
+
+            #[inline(always)]
+            fn from_f64(value: f64) -> Self {
+                value as $t
+            }
+
+            #[inline(always)]
+            fn to_f64(self) -> f64 {
+                self as f64
+            }
+
+            #[inline(always)]
+            fn exp(self) -> Self {
+                #[cfg(feature = "std")]
+                return <$t>::exp(self);
+                #[cfg(not(feature = "std"))]
+                return $exp(self);
+            }
+
+            #[inline(always)]
+            fn tanh(self) -> Self {
+                #[cfg(feature = "std")]
+                return <$t>::tanh(self);
+                #[cfg(not(feature = "std"))]
+                return $tanh(self);
+            }
+
+            #[inline(always)]
+            fn sqrt(self) -> Self {
+                #[cfg(feature = "std")]
+                return <$t>::sqrt(self);
+                #[cfg(not(feature = "std"))]
+                return $sqrt(self);
+            }
+
+            #[inline(always)]
+            fn abs(self) -> Self {
+                <$t>::abs(self)
+            }
+        }
+    };
+}
+
+impl_float!(f32, libm::expf, libm::tanhf, libm::sqrtf);
+impl_float!(f64, libm::exp, libm::tanh, libm::sqrt);
+
+#[cfg(test)]
+mod tests {
+    use super::Scalar;
+
+    #[test]
+    fn math_matches_known_values() {
+        assert_eq!(<f64 as Scalar>::exp(0.0), 1.0);
+        assert!((<f64 as Scalar>::exp(1.0) - core::f64::consts::E).abs() < 1e-15);
+        assert!((<f64 as Scalar>::tanh(0.5) - 0.46211715726000974).abs() < 1e-15);
+        assert_eq!(<f32 as Scalar>::sqrt(9.0), 3.0);
+        assert_eq!(<f32 as Scalar>::abs(-2.5), 2.5);
+        assert_eq!(<f32 as Scalar>::from_f64(0.1), 0.1f32);
+        assert_eq!(Scalar::to_f64(0.5f32), 0.5);
+    }
+}
