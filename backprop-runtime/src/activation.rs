@@ -86,7 +86,10 @@ mod tests {
     #[test]
     fn derivatives_match_finite_differences() {
         for &z in &[-2.0, -0.7, -0.1, 0.1, 0.4, 1.3, 3.0] {
-            assert!((relu_derivative(z) - numeric(relu, z)).abs() < 1e-8, "relu at {z}");
+            assert!(
+                (relu_derivative(z) - numeric(relu, z)).abs() < 1e-8,
+                "relu at {z}"
+            );
             let ds = sigmoid_derivative(sigmoid(z));
             assert!((ds - numeric(sigmoid, z)).abs() < 1e-8, "sigmoid at {z}");
             let dt = tanh_derivative(tanh(z));

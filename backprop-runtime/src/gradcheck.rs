@@ -27,7 +27,10 @@ pub struct GradCheckConfig {
 impl GradCheckConfig {
     /// The defaults for scalar type `T`.
     pub fn for_scalar<T: Scalar>() -> Self {
-        GradCheckConfig { step: libm::cbrt(T::EPSILON.to_f64()), floor: 1e-3 }
+        GradCheckConfig {
+            step: libm::cbrt(T::EPSILON.to_f64()),
+            floor: 1e-3,
+        }
     }
 }
 
@@ -81,7 +84,10 @@ pub fn gradcheck_with<N: Network>(
     net.backward(x, target, &mut analytic);
     let base = *net.params();
     let step = N::Scalar::from_f64(config.step);
-    let mut report = GradCheck { params: N::PARAMS, ..GradCheck::default() };
+    let mut report = GradCheck {
+        params: N::PARAMS,
+        ..GradCheck::default()
+    };
     for (index, &analytic) in analytic.as_ref().iter().enumerate() {
         let (mut plus, mut minus) = (base, base);
         let (Some(up), Some(down)) = (plus.as_mut().get_mut(index), minus.as_mut().get_mut(index))

@@ -91,7 +91,14 @@ mod tests {
 
     fn layer(inputs: usize, outputs: usize, init: Init, weights: usize) -> Layer {
         let biases = weights + inputs * outputs;
-        Layer { inputs, outputs, activation: "relu", init, weights, biases }
+        Layer {
+            inputs,
+            outputs,
+            activation: "relu",
+            init,
+            weights,
+            biases,
+        }
     }
 
     #[test]
@@ -125,7 +132,10 @@ mod tests {
 
     #[test]
     fn fills_weights_in_range_and_zeroes_biases() {
-        let layers = [layer(2, 3, Init::HeUniform, 0), layer(3, 1, Init::GlorotUniform, 9)];
+        let layers = [
+            layer(2, 3, Init::HeUniform, 0),
+            layer(3, 1, Init::GlorotUniform, 9),
+        ];
         let mut params = [f64::NAN; 13];
         init_params(&mut params, &layers, 42);
         let he = Init::HeUniform.limit(2, 3);

@@ -6,7 +6,8 @@
 //!
 //! - [`Scalar`]: the element type (f32, f64; fixed-point later) and its math;
 //! - [`activation`]: each activation function next to its derivative;
-//! - [`Network`]: the trait every generated network implements, for generic code;
+//! - [`Network`]: the trait every generated network implements, for generic code,
+//!   and [`Trace`], the values of one forward pass;
 //! - [`optim`]: optimizers ([`optim::Sgd`], [`optim::Adam`]) behind [`Optimizer`];
 //! - [`init`]: deterministic, platform-independent parameter initialization;
 //! - [`gradcheck`]: finite-difference checks of a network's `backward`.
@@ -27,6 +28,7 @@ mod layer;
 mod network;
 pub mod optim;
 mod scalar;
+mod trace;
 
 pub use array::Array;
 pub use gradcheck::{GradCheck, gradcheck};
@@ -34,3 +36,4 @@ pub use layer::Layer;
 pub use network::Network;
 pub use optim::Optimizer;
 pub use scalar::Scalar;
+pub use trace::Trace;

@@ -142,7 +142,10 @@ mod tests {
             let g = [theta[0] - 1.0, 2.0 * (theta[1] + 0.5)];
             opt.step(&mut theta, &g);
         }
-        assert!((theta[0] - 1.0).abs() < 1e-2 && (theta[1] + 0.5).abs() < 1e-2, "{theta:?}");
+        assert!(
+            (theta[0] - 1.0).abs() < 1e-2 && (theta[1] + 0.5).abs() < 1e-2,
+            "{theta:?}"
+        );
     }
 
     #[test]

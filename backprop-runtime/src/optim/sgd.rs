@@ -32,7 +32,13 @@ pub struct Sgd<T, const N: usize> {
 impl<T: Scalar, const N: usize> Sgd<T, N> {
     /// Plain gradient descent with learning rate `lr`.
     pub fn new(lr: T) -> Self {
-        Sgd { lr, momentum: T::ZERO, nesterov: false, weight_decay: T::ZERO, velocity: [T::ZERO; N] }
+        Sgd {
+            lr,
+            momentum: T::ZERO,
+            nesterov: false,
+            weight_decay: T::ZERO,
+            velocity: [T::ZERO; N],
+        }
     }
 
     /// Sets classical (heavy-ball) momentum, typically 0.9. Default 0.
@@ -78,7 +84,11 @@ impl<T: Scalar, const N: usize> Optimizer<[T; N]> for Sgd<T, N> {
             let mut g = grad + self.weight_decay * *theta;
             if use_momentum {
                 *b = self.momentum * *b + g;
-                g = if self.nesterov { g + self.momentum * *b } else { *b };
+                g = if self.nesterov {
+                    g + self.momentum * *b
+                } else {
+                    *b
+                };
             }
             *theta -= self.lr * g;
         }

@@ -1,0 +1,270 @@
+//! Stage 2, check: [`SpecAst`] → [`Spec`], resolving every name and width.
+//!
+//! Every meaning error is collected and reported together: two misspelled activations
+//! and a missing loss are three errors in one compile, each at its own token.
+
+use proc_macro2::Span;
+use syn::LitInt;
+
+use crate::error::{Errors, expected};
+use crate::names::{self, Activation, DEFAULT_SCALAR, Loss, ScalarType};
+use crate::parse::{ClauseAst, SpecAst};
+
+/// The most parameters a network may have. Every multiply-add is written out, so code
+/// size and compile time grow with the parameter count; past this, rustc takes minutes.
+pub const MAX_PARAMS: usize = 1 << 16;
+
+/// A validated spec: known names, positive widths, a size the compiler can handle.
+#[derive(Debug)]
+pub struct Spec {
+    pub input: Width,
+    pub layers: Vec<LayerSpec>,
+    pub loss: Loss,
+    /// Where the loss was named (the closing `>` when it is missing).
+    pub loss_span: Span,
+    pub scalar: ScalarType,
+}
+
+/// A width and the literal that gave it.
+#[derive(Clone, Copy, Debug)]
+pub struct Width {
+    pub value: usize,
+    pub span: Span,
+}
+
+/// One dense layer and the activation after it.
+#[derive(Clone, Copy, Debug)]
+pub struct LayerSpec {
+    pub activation: Activation,
+    pub activation_span: Span,
+    pub width: Width,
+}
+
+/// Resolves `ast`, or reports every problem in it.
+pub fn check(ast: &SpecAst) -> syn::Result<Spec> {
+    let mut errors = Errors::default();
+    let input = width(&ast.input, "the input width", &mut errors);
+    let layers: Vec<LayerSpec> = ast
+        .layers
+        .iter()
+        .map(|layer| {
+            let name = layer.activation.to_string();
+            let activation = names::activation(&name).unwrap_or_else(|| {
+                let hint = expected(&name, &names::activation_names());
+                errors.push(
+                    layer.activation.span(),
+                    format!("unknown activation '{name}'; {hint}"),
+                );
+                Activation::Identity
+            });
+            let what = format!("the width of the `{name}` layer");
+            let width = width(&layer.width, &what, &mut errors);
+            LayerSpec {
+                activation,
+                activation_span: layer.activation.span(),
+                width,
+            }
+        })
+        .collect();
+    check_size(input, &layers, &mut errors);
+    let clauses = Clauses::resolve(&ast.clauses, &mut errors);
+    let (loss, loss_span) = clauses.loss.unwrap_or_else(|| {
+        let hint = names::loss_names().join("` or `; loss ");
+        errors.push(
+            ast.close,
+            format!("missing loss: add `; loss {hint}` before this `>`"),
+        );
+        (Loss::Mse, ast.close)
+    });
+    let scalar = clauses.scalar.unwrap_or(DEFAULT_SCALAR);
+    errors.finish(Spec {
+        input,
+        layers,
+        loss,
+        loss_span,
+        scalar,
+    })
+}
+
+/// A width literal's value: a plain, positive integer that fits in `usize`.
+fn width(lit: &LitInt, what: &str, errors: &mut Errors) -> Width {
+    let span = lit.span();
+    let value = if !lit.suffix().is_empty() {
+        let digits = lit.base10_digits();
+        errors.push(
+            span,
+            format!("write {what} without a type suffix: `{digits}`, not `{lit}`"),
+        );
+        1
+    } else {
+        match lit.base10_parse::<usize>() {
+            Ok(0) => {
+                errors.push(
+                    span,
+                    format!("{what} is 0; a layer needs at least one unit"),
+                );
+                1
+            }
+            Ok(value) => value,
+            Err(_) => {
+                errors.push(span, format!("{what} is too large: {lit} units"));
+                1
+            }
+        }
+    };
+    Width { value, span }
+}
+
+/// Reports, at the first width that crosses it, a network over [`MAX_PARAMS`].
+fn check_size(input: Width, layers: &[LayerSpec], errors: &mut Errors) {
+    let mut fan_in = input.value;
+    let mut total: usize = 0;
+    for layer in layers {
+        let outputs = layer.width.value;
+        let params = fan_in
+            .checked_mul(outputs)
+            .and_then(|w| w.checked_add(outputs));
+        match params.and_then(|p| total.checked_add(p)) {
+            Some(sum) if sum <= MAX_PARAMS => total = sum,
+            _ => {
+                errors.push(
+                    layer.width.span,
+                    format!(
+                        "network too large: more than {MAX_PARAMS} parameters by this layer; \
+                         every multiply-add is written out, so keep networks within that"
+                    ),
+                );
+                return;
+            }
+        }
+        fan_in = outputs;
+    }
+}
+
+/// The `; keyword value` clauses, each given at most once.
+#[derive(Default)]
+struct Clauses {
+    loss: Option<(Loss, Span)>,
+    scalar: Option<ScalarType>,
+}
+
+impl Clauses {
+    const KEYWORDS: &'static [&'static str] = &["loss", "scalar"];
+
+    fn resolve(clauses: &[ClauseAst], errors: &mut Errors) -> Clauses {
+        let mut resolved = Clauses::default();
+        let mut seen: Vec<String> = Vec::new();
+        for clause in clauses {
+            let keyword = clause.keyword.to_string();
+            if seen.contains(&keyword) {
+                errors.push(
+                    clause.keyword.span(),
+                    format!("`{keyword}` is given twice; keep one"),
+                );
+                continue;
+            }
+            seen.push(keyword.clone());
+            let value = clause.value.to_string();
+            let span = clause.value.span();
+            match keyword.as_str() {
+                "loss" => match names::loss(&value) {
+                    Some(loss) => resolved.loss = Some((loss, span)),
+                    None => {
+                        let hint = expected(&value, &names::loss_names());
+                        errors.push(span, format!("unknown loss '{value}'; {hint}"));
+                        resolved.loss = Some((Loss::Mse, span));
+                    }
+                },
+                "scalar" => match names::scalar(&value) {
+                    Some(scalar) => resolved.scalar = Some(scalar),
+                    None => {
+                        let hint = expected(&value, &names::scalar_names());
+                        errors.push(span, format!("unsupported scalar type '{value}'; {hint}"));
+                    }
+                },
+                _ => {
+                    let hint = expected(&keyword, Self::KEYWORDS);
+                    errors.push(
+                        clause.keyword.span(),
+                        format!("unknown clause '{keyword}'; {hint}"),
+                    );
+                }
+            }
+        }
+        resolved
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use quote::quote;
+
+    fn check_tokens(tokens: proc_macro2::TokenStream) -> syn::Result<Spec> {
+        check(&syn::parse2(tokens).unwrap())
+    }
+
+    fn messages(tokens: proc_macro2::TokenStream) -> Vec<String> {
+        let error = check_tokens(tokens).unwrap_err();
+        error.into_iter().map(|e| e.to_string()).collect()
+    }
+
+    #[test]
+    fn resolves_a_valid_spec() {
+        let spec =
+            check_tokens(quote!(X<2 => relu 4 => linear 1; loss half_sse; scalar f64>)).unwrap();
+        assert_eq!(spec.input.value, 2);
+        let layers: Vec<_> = spec
+            .layers
+            .iter()
+            .map(|l| (l.activation, l.width.value))
+            .collect();
+        assert_eq!(layers, [(Activation::Relu, 4), (Activation::Identity, 1)]);
+        assert_eq!(spec.loss, Loss::HalfSse);
+        assert_eq!(spec.scalar, ScalarType::F64);
+        let default = check_tokens(quote!(X<1 => sigmoid 1; loss mse>)).unwrap();
+        assert_eq!(default.scalar, ScalarType::F32);
+    }
+
+    #[test]
+    fn reports_every_error_at_once() {
+        let all = messages(quote!(X<0 => rellu 2 => sigmod 0; lose mse; scalar f16>));
+        assert_eq!(
+            all,
+            [
+                "the input width is 0; a layer needs at least one unit",
+                "unknown activation 'rellu'; did you mean 'relu'?",
+                "unknown activation 'sigmod'; did you mean 'sigmoid'?",
+                "the width of the `sigmod` layer is 0; a layer needs at least one unit",
+                "unknown clause 'lose'; did you mean 'loss'?",
+                "unsupported scalar type 'f16'; expected one of: f32, f64",
+                "missing loss: add `; loss mse` or `; loss half_sse` before this `>`",
+            ]
+        );
+    }
+
+    #[test]
+    fn rejects_suffixes_huge_widths_and_repeats() {
+        let all = messages(quote!(X<2u8 => relu 99999999999999999999999 ; loss mse; loss mse>));
+        assert_eq!(
+            all[0],
+            "write the input width without a type suffix: `2`, not `2u8`"
+        );
+        assert!(all[1].starts_with("the width of the `relu` layer is too large"));
+        assert_eq!(all[2], "`loss` is given twice; keep one");
+        assert_eq!(
+            messages(quote!(X<2 => relu 1; loss foo>)),
+            ["unknown loss 'foo'; expected one of: mse, half_sse"]
+        );
+    }
+
+    #[test]
+    fn limits_the_size_without_overflowing() {
+        let ok = check_tokens(quote!(X<255 => relu 255 => relu 1; loss mse>));
+        assert!(ok.is_ok());
+        let big = messages(quote!(X<256 => relu 256 => relu 1; loss mse>));
+        assert!(big[0].starts_with("network too large: more than 65536 parameters"));
+        let huge = messages(quote!(X<18446744073709551615 => relu 18446744073709551615; loss mse>));
+        assert_eq!(huge.len(), 1);
+    }
+}

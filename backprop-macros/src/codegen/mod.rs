@@ -1,0 +1,171 @@
+//! Stage 4, codegen: a [`Dag`] → the network's struct, its inherent impl and its
+//! `backprop::Network` impl.
+//!
+//! The code is written to be read in `cargo expand`: locals are named after the math
+//! (`z1_0` is unit 0 of layer 1's pre-activation, `dz1_0` the loss's gradient with
+//! respect to it, `w2_0_1` the weight from unit 1 of layer 1 to unit 0 of layer 2),
+//! one statement computes one value, and there are no loops, no allocation and no
+//! panicking paths. Every path is absolute (`::backprop::…`, `::core::…`).
+
+mod api;
+mod backward;
+mod forward;
+
+use proc_macro2::{Ident, Literal, Span, TokenStream};
+use quote::{format_ident, quote};
+use syn::{Attribute, Visibility};
+
+use crate::graph::{Dag, Dense, GraphError, NodeId, Op};
+use crate::names::ScalarType;
+
+/// What the user wrote around the spec: it becomes the generated struct's.
+pub struct Header {
+    pub attrs: Vec<Attribute>,
+    pub vis: Visibility,
+    pub name: Ident,
+}
+
+/// The network's code, or the graph error that prevents it.
+pub fn emit(header: &Header, dag: &Dag) -> Result<TokenStream, GraphError> {
+    let order = dag.order()?;
+    let needs_gradient = dag.needs_gradient(&order);
+    let codegen = Codegen {
+        header,
+        dag,
+        order,
+        needs_gradient,
+    };
+    Ok(codegen.network())
+}
+
+/// A stub with the network's name, emitted next to errors so that uses of the type
+/// do not add "cannot find type" errors to the real ones.
+pub fn stub(header: &Header) -> TokenStream {
+    let Header { attrs, vis, name } = header;
+    quote! {
+        #(#attrs)*
+        #vis struct #name {}
+    }
+}
+
+/// Everything the generators share: the graph, its order and the naming scheme.
+struct Codegen<'a> {
+    header: &'a Header,
+    dag: &'a Dag,
+    /// Topological order: producers before consumers.
+    order: Vec<NodeId>,
+    /// By node index: whether the loss's gradient with respect to the node is needed.
+    needs_gradient: Vec<bool>,
+}
+
+impl Codegen<'_> {
+    /// The scalar type's tokens, `f32` or `f64`.
+    fn scalar(&self) -> TokenStream {
+        match self.dag.scalar {
+            ScalarType::F32 => quote!(f32),
+            ScalarType::F64 => quote!(f64),
+        }
+    }
+
+    /// A constant of the scalar type. Every literal in the generated code goes through
+    /// here, so a fixed-point scalar only has to change this function.
+    fn literal(&self, value: f64) -> TokenStream {
+        let literal = match self.dag.scalar {
+            ScalarType::F32 => Literal::f32_suffixed(value as f32),
+            ScalarType::F64 => Literal::f64_suffixed(value),
+        };
+        quote!(#literal)
+    }
+
+    /// `[f32; len]`.
+    fn array_type(&self, len: usize) -> TokenStream {
+        let scalar = self.scalar();
+        let len = Literal::usize_unsuffixed(len);
+        quote!([#scalar; #len])
+    }
+
+    /// Element `index` of a node's vector: `x_0`, `z1_0`, `a1_0`.
+    fn value(&self, node: NodeId, index: usize) -> Ident {
+        ident(format!("{}_{index}", self.dag.graph[node].name))
+    }
+
+    /// Every element of a node's vector.
+    fn values(&self, node: NodeId) -> Vec<Ident> {
+        (0..self.dag.graph[node].width)
+            .map(|index| self.value(node, index))
+            .collect()
+    }
+
+    /// The loss's gradient with respect to element `index` of a node: `dz1_0`, `da1_0`.
+    fn gradient(&self, node: NodeId, index: usize) -> Ident {
+        ident(format!("d{}_{index}", self.dag.graph[node].name))
+    }
+
+    /// The weight from input `from` to unit `to` of a dense layer: `w1_0_1`.
+    fn weight(dense: &Dense, to: usize, from: usize) -> Ident {
+        ident(format!("w{}_{to}_{from}", dense.layer))
+    }
+
+    /// The bias of unit `to` of a dense layer: `b1_0`.
+    fn bias(dense: &Dense, to: usize) -> Ident {
+        ident(format!("b{}_{to}", dense.layer))
+    }
+
+    /// Target element `index`: `t_0`.
+    fn target(index: usize) -> Ident {
+        ident(format!("t_{index}"))
+    }
+
+    /// Output error `y − t` of element `index`: `e_0`.
+    fn error(index: usize) -> Ident {
+        ident(format!("e_{index}"))
+    }
+
+    /// The parameter names in canonical order: per layer, weights row-major, then biases.
+    fn parameters(&self) -> Vec<Ident> {
+        let mut names = Vec::with_capacity(self.dag.params);
+        for (id, dense) in self.dag.dense_layers() {
+            let units = self.dag.graph[id].width;
+            for to in 0..units {
+                names.extend((0..dense.inputs).map(|from| Self::weight(&dense, to, from)));
+            }
+            names.extend((0..units).map(|to| Self::bias(&dense, to)));
+        }
+        names
+    }
+
+    /// The producer of a node's only input (every op so far has one).
+    fn input_of(&self, node: NodeId) -> NodeId {
+        self.dag
+            .inputs(node)
+            .first()
+            .copied()
+            .unwrap_or(self.dag.input)
+    }
+
+    /// The network's output node.
+    fn output(&self) -> NodeId {
+        self.dag.output()
+    }
+
+    /// The dense and activation nodes in order: the ones a trace records.
+    fn traced(&self) -> Vec<NodeId> {
+        let traced =
+            |id: &&NodeId| matches!(self.dag.graph[**id].op, Op::Dense(_) | Op::Activation(_));
+        self.order.iter().filter(traced).copied().collect()
+    }
+}
+
+fn ident(name: String) -> Ident {
+    Ident::new(&name, Span::call_site())
+}
+
+/// The gradient slot of a parameter in `grads`: `dw1_0_1` for `w1_0_1`.
+fn slot(parameter: &Ident) -> Ident {
+    format_ident!("d{}", parameter)
+}
+
+/// A name derived from the user's: `XorTrace` from `Xor`, at the user's span.
+fn suffixed(name: &Ident, suffix: &str) -> Ident {
+    format_ident!("{}{}", name, suffix, span = name.span())
+}

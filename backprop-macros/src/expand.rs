@@ -1,0 +1,71 @@
+//! The whole compiler in one place: parse → check → build → emit.
+
+use proc_macro2::TokenStream;
+
+use crate::codegen::{self, Header};
+use crate::error::to_tokens;
+use crate::parse::SpecAst;
+use crate::{check, graph};
+
+/// Compiles the tokens inside `mlp!( … )` into the network's items, or into
+/// `compile_error!`s at the offending tokens. Never panics.
+pub fn expand(input: TokenStream) -> TokenStream {
+    let ast: SpecAst = match syn::parse2(input) {
+        Ok(ast) => ast,
+        Err(error) => return to_tokens(&error),
+    };
+    let header = Header {
+        attrs: ast.attrs.clone(),
+        vis: ast.vis.clone(),
+        name: ast.name.clone(),
+    };
+    let generated = check::check(&ast)
+        .map(|spec| graph::build(&spec))
+        .and_then(|dag| codegen::emit(&header, &dag).map_err(|e| e.into_syn()));
+    match generated {
+        Ok(tokens) => tokens,
+        Err(error) => {
+            let mut tokens = to_tokens(&error);
+            tokens.extend(codegen::stub(&header));
+            tokens
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::expand;
+    use quote::quote;
+
+    /// The expansion as `cargo expand` would print it.
+    fn pretty(tokens: proc_macro2::TokenStream) -> String {
+        let file: syn::File = syn::parse2(expand(tokens)).expect("expansion is valid Rust");
+        prettyplease::unparse(&file)
+    }
+
+    #[test]
+    fn seed_network_expansion() {
+        insta::assert_snapshot!(pretty(quote! {
+            /// The network of seed 003.
+            pub Seed<2 => relu 2 => sigmoid 1; loss half_sse>
+        }));
+    }
+
+    #[test]
+    fn mse_f64_identity_expansion() {
+        insta::assert_snapshot!(pretty(quote!(Line<1 => linear 2; loss mse; scalar f64>)));
+    }
+
+    #[test]
+    fn errors_come_with_a_stub_of_the_type() {
+        let out = expand(quote!(pub Bad<2 => rellu 2; loss mse>)).to_string();
+        assert!(out.contains("compile_error"), "{out}");
+        assert!(
+            out.contains("unknown activation 'rellu'; did you mean 'relu'?"),
+            "{out}"
+        );
+        assert!(out.contains("pub struct Bad { }"), "{out}");
+        let syntax = expand(quote!(<2 => relu 2>)).to_string();
+        assert!(syntax.starts_with(":: core :: compile_error !"), "{syntax}");
+    }
+}

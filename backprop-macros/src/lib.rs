@@ -1,0 +1,24 @@
+//! The compiler behind `backprop::mlp!`.
+//!
+//! Use it through the `backprop` crate, which re-exports the macro and the runtime the
+//! generated code calls. The stages, one module each: [`parse`](parse) (tokens → spec
+//! syntax), [`check`](check) (syntax → validated spec, every error collected),
+//! [`graph`](graph) (spec → petgraph DAG), [`codegen`](codegen) (DAG → Rust), joined
+//! in [`expand`](expand).
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+mod check;
+mod codegen;
+mod error;
+mod expand;
+mod graph;
+mod names;
+mod parse;
+
+/// Compiles a network spec, `Name<INPUTS => ACTIVATION WIDTH ...; loss LOSS>`, into a
+/// struct with straight-line `forward` and `backward`. Documented in the `backprop` crate.
+#[proc_macro]
+pub fn mlp(input: proc_macro::TokenStream) -> proc_macro::TokenStream {
+    expand::expand(input.into()).into()
+}

@@ -1,0 +1,13 @@
+#![doc = include_str!("../README.md")]
+#![no_std]
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+/// Compiles a network spec into a struct with straight-line `forward` and `backward`.
+///
+/// See the [crate documentation](crate) for the grammar and the generated API.
+pub use backprop_macros::mlp;
+
+pub use backprop_runtime::{
+    Array, GradCheck, Layer, Network, Optimizer, Scalar, Trace, activation, gradcheck, init, optim,
+};
