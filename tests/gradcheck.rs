@@ -1,0 +1,131 @@
+//! Finite-difference gradient checks: every activation × loss pair, several depths and
+//! widths, in f64 and f32.
+//!
+//! Each network is generated twice from one spec, in f64 and in f32, and checked on
+//! inputs and targets drawn from a fixed seed:
+//! - f64: `backward` against central differences, error below 1e-6;
+//! - f32: `backward` against f32 central differences, error below [`F32_TOLERANCE`];
+//! - f32 against f64: the f32 `backward` against the f64 one on the same (f32-rounded)
+//!   parameters, error below [`F32_VS_F64_TOLERANCE`]: the f32 code computes the same
+//!   gradient, to f32 precision.
+//!
+//! Central differences are meaningless within a step of a kink, so samples that put a
+//! pre-activation that close to relu's kink at 0 are drawn again.
+
+use backprop::gradcheck::{GradCheckConfig, gradcheck_with};
+use backprop::init::SplitMix64;
+use backprop::{Array, Network, Scalar, Trace, mlp};
+
+/// Central differences in f32 have a rounding error of about ε·|L|/h ≈ 2.4e-5·|L| with
+/// the default step h = ∛ε ≈ 4.9e-3, which the 1e-3 floor turns into a few 1e-2.
+const F32_TOLERANCE: f64 = 5e-2;
+/// f32 carries about 7 significant digits; a few dozen roundings in a deep network's
+/// backward pass leave about 5.
+const F32_VS_F64_TOLERANCE: f64 = 1e-4;
+/// Networks checked per spec.
+const SAMPLES: usize = 5;
+
+/// An array of `A`'s length with elements drawn uniformly from `[low, high)`.
+fn draw<T: Scalar, A: Array<T>>(rng: &mut SplitMix64, low: f64, high: f64) -> A {
+    let mut array = A::zeros();
+    for value in array.as_mut() {
+        *value = T::from_f64(low + (high - low) * rng.next_f64());
+    }
+    array
+}
+
+/// `from` converted element by element to another scalar type.
+fn convert<T: Scalar, U: Scalar, A: Array<T>, B: Array<U>>(from: &A) -> B {
+    let mut to = B::zeros();
+    for (to, from) in to.as_mut().iter_mut().zip(from.as_ref()) {
+        *to = U::from_f64(from.to_f64());
+    }
+    to
+}
+
+/// Whether any pre-activation ahead of a relu is within `margin` of the kink at 0.
+fn near_kink<N: Network>(net: &N, x: &N::Input, margin: f64) -> bool {
+    let trace = net.forward_trace(x);
+    let relu_layers = (1..=N::Trace::LAYERS).filter(|&l| N::layers()[l - 1].activation == "relu");
+    relu_layers
+        .filter_map(|layer| trace.pre_activation(layer))
+        .any(|z| z.iter().any(|z| z.to_f64().abs() < margin))
+}
+
+/// The error of `got` against `want` as gradcheck measures it, worst over all entries.
+fn worst_error(got: &[f32], want: &[f64], floor: f64) -> f64 {
+    let errors = got.iter().zip(want).map(|(&g, &w)| {
+        let g = f64::from(g);
+        (g - w).abs() / g.abs().max(w.abs()).max(floor)
+    });
+    errors.fold(0.0, f64::max)
+}
+
+fn check<N64, N32>(name: &str)
+where
+    N64: Network<Scalar = f64>,
+    N32: Network<Scalar = f32>,
+{
+    let config64 = GradCheckConfig::for_scalar::<f64>();
+    let config32 = GradCheckConfig::for_scalar::<f32>();
+    let mut rng = SplitMix64::new(2026);
+    let mut checked = 0;
+    for seed in 0..100 {
+        // Round the parameters through f32 so both networks are the same network.
+        let net32 = N32::new(seed);
+        let net64 = N64::from_params(convert(net32.params()));
+        let x64: N64::Input = draw(&mut rng, -1.0, 1.0);
+        let t64: N64::Output = draw(&mut rng, 0.05, 0.95);
+        let (x32, t32): (N32::Input, N32::Output) = (convert(&x64), convert(&t64));
+        if near_kink(&net64, &x64, 5.0 * config32.step) {
+            continue;
+        }
+        let report = gradcheck_with(&net64, &x64, &t64, config64);
+        assert!(report.max_error < 1e-6, "{name}, f64, seed {seed}: {report}");
+        let report = gradcheck_with(&net32, &x32, &t32, config32);
+        assert!(report.max_error < F32_TOLERANCE, "{name}, f32, seed {seed}: {report}");
+        let (mut grads32, mut grads64) = (N32::Params::zeros(), N64::Params::zeros());
+        net32.backward(&x32, &t32, &mut grads32);
+        net64.backward(&x64, &t64, &mut grads64);
+        let error = worst_error(grads32.as_ref(), grads64.as_ref(), config64.floor);
+        assert!(error < F32_VS_F64_TOLERANCE, "{name}, f32 vs f64, seed {seed}: {error:e}");
+        checked += 1;
+        if checked == SAMPLES {
+            return;
+        }
+    }
+    panic!("{name}: only {checked} of 100 samples were away from relu's kink");
+}
+
+/// A test checking the network `$spec` (a spec body without `scalar`).
+macro_rules! gradcheck_test {
+    ($($test:ident: [$($spec:tt)*],)*) => {$(
+        #[test]
+        fn $test() {
+            mlp!(Net64<$($spec)*; scalar f64>);
+            mlp!(Net32<$($spec)*; scalar f32>);
+            check::<Net64, Net32>(stringify!($test));
+        }
+    )*};
+}
+
+gradcheck_test! {
+    identity_mse: [3 => identity 4 => identity 2; loss mse],
+    identity_half_sse: [3 => linear 4 => linear 2; loss half_sse],
+    relu_mse: [3 => relu 4 => relu 2; loss mse],
+    relu_half_sse: [3 => relu 4 => relu 2; loss half_sse],
+    sigmoid_mse: [3 => sigmoid 4 => sigmoid 2; loss mse],
+    sigmoid_half_sse: [3 => sigmoid 4 => sigmoid 2; loss half_sse],
+    tanh_mse: [3 => tanh 4 => tanh 2; loss mse],
+    tanh_half_sse: [3 => tanh 4 => tanh 2; loss half_sse],
+
+    single_unit_sigmoid: [1 => sigmoid 1; loss mse],
+    single_unit_relu: [1 => relu 1; loss half_sse],
+    wide_tanh: [8 => tanh 16 => identity 3; loss mse],
+    wide_output_sigmoid: [2 => sigmoid 3 => sigmoid 9; loss half_sse],
+    deep_relu: [5 => relu 8 => relu 6 => relu 6 => relu 4 => identity 2; loss mse],
+    deep_tanh: [4 => tanh 6 => tanh 6 => tanh 6 => tanh 6 => tanh 1; loss half_sse],
+    deep_sigmoid: [3 => sigmoid 5 => sigmoid 5 => sigmoid 5 => sigmoid 2; loss mse],
+    mixed: [4 => relu 6 => tanh 5 => sigmoid 3 => linear 2; loss mse],
+    xor_seed_shape: [2 => relu 2 => sigmoid 1; loss half_sse],
+}
