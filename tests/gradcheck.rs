@@ -81,14 +81,23 @@ where
             continue;
         }
         let report = gradcheck_with(&net64, &x64, &t64, config64);
-        assert!(report.max_error < 1e-6, "{name}, f64, seed {seed}: {report}");
+        assert!(
+            report.max_error < 1e-6,
+            "{name}, f64, seed {seed}: {report}"
+        );
         let report = gradcheck_with(&net32, &x32, &t32, config32);
-        assert!(report.max_error < F32_TOLERANCE, "{name}, f32, seed {seed}: {report}");
+        assert!(
+            report.max_error < F32_TOLERANCE,
+            "{name}, f32, seed {seed}: {report}"
+        );
         let (mut grads32, mut grads64) = (N32::Params::zeros(), N64::Params::zeros());
         net32.backward(&x32, &t32, &mut grads32);
         net64.backward(&x64, &t64, &mut grads64);
         let error = worst_error(grads32.as_ref(), grads64.as_ref(), config64.floor);
-        assert!(error < F32_VS_F64_TOLERANCE, "{name}, f32 vs f64, seed {seed}: {error:e}");
+        assert!(
+            error < F32_VS_F64_TOLERANCE,
+            "{name}, f32 vs f64, seed {seed}: {error:e}"
+        );
         checked += 1;
         if checked == SAMPLES {
             return;
