@@ -6,7 +6,7 @@
 use proc_macro2::Span;
 use syn::LitInt;
 
-use crate::error::{Errors, expected};
+use crate::error::{Errors, closest, expected};
 use crate::names::{self, Activation, DEFAULT_SCALAR, Loss, ScalarType};
 use crate::parse::{ClauseAst, SpecAst};
 
@@ -43,7 +43,12 @@ pub struct LayerSpec {
 /// Resolves `ast`, or reports every problem in it.
 pub fn check(ast: &SpecAst) -> syn::Result<Spec> {
     let mut errors = Errors::default();
-    let input = width(&ast.input, "the input width", &mut errors);
+    let input = width(
+        &ast.input,
+        "the input width",
+        "a network needs at least one input",
+        &mut errors,
+    );
     let layers: Vec<LayerSpec> = ast
         .layers
         .iter()
@@ -58,7 +63,12 @@ pub fn check(ast: &SpecAst) -> syn::Result<Spec> {
                 Activation::Identity
             });
             let what = format!("the width of the `{name}` layer");
-            let width = width(&layer.width, &what, &mut errors);
+            let width = width(
+                &layer.width,
+                &what,
+                "a layer needs at least one unit",
+                &mut errors,
+            );
             LayerSpec {
                 activation,
                 activation_span: layer.activation.span(),
@@ -86,8 +96,9 @@ pub fn check(ast: &SpecAst) -> syn::Result<Spec> {
     })
 }
 
-/// A width literal's value: a plain, positive integer that fits in `usize`.
-fn width(lit: &LitInt, what: &str, errors: &mut Errors) -> Width {
+/// A width literal's value: a plain, positive integer that fits in `usize`. `what`
+/// names the width in messages, `why_positive` says why 0 is wrong.
+fn width(lit: &LitInt, what: &str, why_positive: &str, errors: &mut Errors) -> Width {
     let span = lit.span();
     let value = if !lit.suffix().is_empty() {
         let digits = lit.base10_digits();
@@ -99,10 +110,7 @@ fn width(lit: &LitInt, what: &str, errors: &mut Errors) -> Width {
     } else {
         match lit.base10_parse::<usize>() {
             Ok(0) => {
-                errors.push(
-                    span,
-                    format!("{what} is 0; a layer needs at least one unit"),
-                );
+                errors.push(span, format!("{what} is 0; {why_positive}"));
                 1
             }
             Ok(value) => value,
@@ -130,8 +138,8 @@ fn check_size(input: Width, layers: &[LayerSpec], errors: &mut Errors) {
                 errors.push(
                     layer.width.span,
                     format!(
-                        "network too large: more than {MAX_PARAMS} parameters by this layer; \
-                         every multiply-add is written out, so keep networks within that"
+                        "network too large: this layer takes it past {MAX_PARAMS} parameters, \
+                         the limit for straight-line code (every multiply-add is written out)"
                     ),
                 );
                 return;
@@ -188,6 +196,11 @@ impl Clauses {
                         clause.keyword.span(),
                         format!("unknown clause '{keyword}'; {hint}"),
                     );
+                    // A misspelled `loss` is the loss: fixing it must not leave a second
+                    // error about a missing one.
+                    if closest(&keyword, Self::KEYWORDS) == Some("loss") {
+                        resolved.loss.get_or_insert((Loss::Mse, span));
+                    }
                 }
             }
         }
@@ -232,13 +245,12 @@ mod tests {
         assert_eq!(
             all,
             [
-                "the input width is 0; a layer needs at least one unit",
+                "the input width is 0; a network needs at least one input",
                 "unknown activation 'rellu'; did you mean 'relu'?",
                 "unknown activation 'sigmod'; did you mean 'sigmoid'?",
                 "the width of the `sigmod` layer is 0; a layer needs at least one unit",
                 "unknown clause 'lose'; did you mean 'loss'?",
                 "unsupported scalar type 'f16'; expected one of: f32, f64",
-                "missing loss: add `; loss mse` or `; loss half_sse` before this `>`",
             ]
         );
     }
@@ -259,11 +271,24 @@ mod tests {
     }
 
     #[test]
+    fn a_missing_loss_is_reported_unless_a_clause_looks_like_it() {
+        let missing = messages(quote!(X<2 => relu 1; scalar f64>));
+        assert_eq!(
+            missing,
+            ["missing loss: add `; loss mse` or `; loss half_sse` before this `>`"]
+        );
+        let misspelled = messages(quote!(X<2 => relu 1; los mse>));
+        assert_eq!(misspelled, ["unknown clause 'los'; did you mean 'loss'?"]);
+        let unrelated = messages(quote!(X<2 => relu 1; optimizer adam>));
+        assert_eq!(unrelated.len(), 2);
+    }
+
+    #[test]
     fn limits_the_size_without_overflowing() {
         let ok = check_tokens(quote!(X<255 => relu 255 => relu 1; loss mse>));
         assert!(ok.is_ok());
         let big = messages(quote!(X<256 => relu 256 => relu 1; loss mse>));
-        assert!(big[0].starts_with("network too large: more than 65536 parameters"));
+        assert!(big[0].starts_with("network too large: this layer takes it past 65536 parameters"));
         let huge = messages(quote!(X<18446744073709551615 => relu 18446744073709551615; loss mse>));
         assert_eq!(huge.len(), 1);
     }

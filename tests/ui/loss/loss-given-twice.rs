@@ -1,0 +1,3 @@
+backprop::mlp!(pub Xor<2 => relu 2 => sigmoid 1; loss mse; loss half_sse>);
+
+fn main() {}

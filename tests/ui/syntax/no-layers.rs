@@ -1,0 +1,3 @@
+backprop::mlp!(pub Xor<2; loss mse>);
+
+fn main() {}
