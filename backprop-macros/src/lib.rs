@@ -15,6 +15,8 @@ mod expand;
 mod graph;
 mod names;
 mod parse;
+#[cfg(test)]
+mod property_tests;
 
 /// Compiles a network spec, `Name<INPUTS => ACTIVATION WIDTH ...; loss LOSS>`, into a
 /// struct with straight-line `forward` and `backward`. Documented in the `backprop` crate.
