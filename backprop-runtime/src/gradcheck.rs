@@ -103,8 +103,9 @@ pub fn gradcheck_with<N: Network>(
         let analytic = analytic.to_f64();
         let scale = analytic.abs().max(numeric.abs()).max(config.floor);
         let error = (analytic - numeric).abs() / scale;
-        // `!(error <= max)` also records a NaN, which must not pass unnoticed.
-        if !(error <= report.max_error) {
+        // A NaN error is recorded as infinite: it must not pass unnoticed.
+        let error = if error.is_nan() { f64::INFINITY } else { error };
+        if error > report.max_error {
             report.max_error = error;
             report.worst_param = index;
             report.analytic = analytic;
@@ -112,4 +113,108 @@ pub fn gradcheck_with<N: Network>(
         }
     }
     report
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Layer, Optimizer};
+
+    /// L(θ) = (θ₀·x − t)² + θ₁³, written by hand; with `WRONG`, ∂L/∂θ₁ is 2θ₁², not 3θ₁².
+    #[derive(Clone, Copy, Debug, PartialEq)]
+    struct Toy<const WRONG: bool> {
+        params: [f64; 2],
+    }
+
+    #[derive(Clone, Copy, Debug)]
+    struct NoTrace;
+
+    impl crate::Trace<f64> for NoTrace {
+        const LAYERS: usize = 0;
+        fn pre_activation(&self, _: usize) -> Option<&[f64]> {
+            None
+        }
+        fn activation(&self, _: usize) -> Option<&[f64]> {
+            None
+        }
+    }
+
+    impl<const WRONG: bool> Network for Toy<WRONG> {
+        type Scalar = f64;
+        type Input = [f64; 1];
+        type Output = [f64; 1];
+        type Params = [f64; 2];
+        type Trace = NoTrace;
+        const INPUTS: usize = 1;
+        const OUTPUTS: usize = 1;
+        const PARAMS: usize = 2;
+
+        fn layers() -> &'static [Layer] {
+            &[]
+        }
+        fn new(_: u64) -> Self {
+            Toy::from_params([0.0; 2])
+        }
+        fn from_params(params: [f64; 2]) -> Self {
+            Toy { params }
+        }
+        fn params(&self) -> &[f64; 2] {
+            &self.params
+        }
+        fn params_mut(&mut self) -> &mut [f64; 2] {
+            &mut self.params
+        }
+        fn forward(&self, x: &[f64; 1]) -> [f64; 1] {
+            [self.params[0] * x[0]]
+        }
+        fn forward_trace(&self, _: &[f64; 1]) -> NoTrace {
+            NoTrace
+        }
+        fn loss(&self, x: &[f64; 1], t: &[f64; 1]) -> f64 {
+            let e = self.forward(x)[0] - t[0];
+            e * e + self.params[1] * self.params[1] * self.params[1]
+        }
+        fn backward(&self, x: &[f64; 1], t: &[f64; 1], grads: &mut [f64; 2]) -> f64 {
+            let e = self.forward(x)[0] - t[0];
+            grads[0] += 2.0 * e * x[0];
+            let cube = if WRONG { 2.0 } else { 3.0 };
+            grads[1] += cube * self.params[1] * self.params[1];
+            self.loss(x, t)
+        }
+    }
+
+    #[test]
+    fn passes_a_correct_gradient() {
+        let toy = Toy::<false>::from_params([0.7, -1.3]);
+        let report = gradcheck(&toy, &[2.0], &[0.5]);
+        assert!(report.max_error < 1e-8, "{report}");
+        assert_eq!(report.params, 2);
+    }
+
+    #[test]
+    fn catches_a_wrong_gradient_and_names_the_parameter() {
+        let toy = Toy::<true>::from_params([0.7, -1.3]);
+        let report = gradcheck(&toy, &[2.0], &[0.5]);
+        // analytic 2θ² = 3.38 against the true 3θ² = 5.07: a third off.
+        assert_eq!(report.worst_param, 1);
+        assert!((report.max_error - 1.0 / 3.0).abs() < 1e-6, "{report}");
+        assert!((report.numeric - 5.07).abs() < 1e-6);
+    }
+
+    #[test]
+    fn default_train_step_descends() {
+        struct Halve;
+        impl Optimizer<[f64; 2]> for Halve {
+            fn step(&mut self, params: &mut [f64; 2], grads: &[f64; 2]) {
+                for (p, g) in params.iter_mut().zip(grads) {
+                    *p -= 0.1 * g;
+                }
+            }
+        }
+        let mut toy = Toy::<false>::from_params([0.7, 0.5]);
+        let before = toy.loss(&[2.0], &[0.5]);
+        let reported = toy.train_step(&[2.0], &[0.5], &mut Halve);
+        assert_eq!(reported, before);
+        assert!(toy.loss(&[2.0], &[0.5]) < before);
+    }
 }
