@@ -170,7 +170,7 @@ impl Codegen<'_> {
 
                 /// The loss of the output for `x` against `target`.
                 pub fn loss(&self, x: &#input, target: &#output) -> #scalar {
-                    #(#forward)*
+                    let [#(#results),*] = self.forward(x);
                     #(#loss)*
                     loss
                 }
