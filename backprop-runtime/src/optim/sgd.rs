@@ -79,6 +79,13 @@ impl<T: Scalar, const N: usize> Sgd<T, N> {
 
 impl<T: Scalar, const N: usize> Optimizer<[T; N]> for Sgd<T, N> {
     fn step(&mut self, params: &mut [T; N], grads: &[T; N]) {
+        // Plain SGD is the common case in hot loops: keep it to one multiply-add.
+        if self.momentum == T::ZERO && self.weight_decay == T::ZERO {
+            for (theta, &grad) in params.iter_mut().zip(grads) {
+                *theta -= self.lr * grad;
+            }
+            return;
+        }
         let use_momentum = self.momentum != T::ZERO;
         for ((theta, &grad), b) in params.iter_mut().zip(grads).zip(&mut self.velocity) {
             let mut g = grad + self.weight_decay * *theta;
