@@ -24,6 +24,8 @@ struct HandWritten {
     b2: f32,
 }
 
+// Indexing the parallel arrays by unit reads like the math this mirrors.
+#[allow(clippy::needless_range_loop)]
 impl HandWritten {
     fn from_params(p: &[f32; 9]) -> Self {
         HandWritten {
