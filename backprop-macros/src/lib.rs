@@ -1,10 +1,9 @@
 //! The compiler behind `backprop::mlp!`.
 //!
 //! Use it through the `backprop` crate, which re-exports the macro and the runtime the
-//! generated code calls. The stages, one module each: [`parse`](parse) (tokens → spec
-//! syntax), [`check`](check) (syntax → validated spec, every error collected),
-//! [`graph`](graph) (spec → petgraph DAG), [`codegen`](codegen) (DAG → Rust), joined
-//! in [`expand`](expand).
+//! generated code calls. The stages, one module each: `parse` (tokens → spec syntax),
+//! `check` (syntax → validated spec, every error collected), `graph` (spec → petgraph
+//! DAG), `codegen` (DAG → Rust), joined in `expand`.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 

@@ -10,7 +10,7 @@
 //!   and [`Trace`], the values of one forward pass;
 //! - [`optim`]: optimizers ([`optim::Sgd`], [`optim::Adam`]) behind [`Optimizer`];
 //! - [`init`]: deterministic, platform-independent parameter initialization;
-//! - [`gradcheck`]: finite-difference checks of a network's `backward`.
+//! - [`mod@gradcheck`]: finite-difference checks of a network's `backward`.
 //!
 //! It is `#![no_std]`, never allocates, and has no `unsafe` code.
 #![no_std]
