@@ -152,4 +152,25 @@ mod tests {
         ));
         assert_eq!(cyclic.graph[cyclic.loss].op, Op::Loss(Loss::Mse));
     }
+
+    #[test]
+    fn reports_a_value_nothing_uses() {
+        let mut dangling = dag(quote!(N<2 => relu 3; loss mse>));
+        let (z1, _) = dangling.dense_layers()[0];
+        let a1 = dangling.consumers(z1)[0].0;
+        let node = super::super::Node {
+            name: "z9".to_owned(),
+            ..dangling.graph[z1].clone()
+        };
+        let z9 = dangling.graph.add_node(node);
+        if let Op::Dense(dense) = &mut dangling.graph[z9].op {
+            dense.inputs = 3;
+        }
+        dangling.graph.add_edge(a1, z9, Edge { slot: 0 });
+        let message = dangling.order().unwrap_err().into_syn().to_string();
+        assert_eq!(
+            message,
+            "this value is never used, so it cannot affect the loss"
+        );
+    }
 }

@@ -95,6 +95,8 @@ pub enum GraphError {
         expected: usize,
         found: usize,
     },
+    /// A value that nothing consumes: it cannot affect the loss.
+    Unused(Span),
 }
 
 impl Dag {
@@ -177,9 +179,13 @@ impl Dag {
         needs
     }
 
-    /// Checks that `node` has as many inputs as its op takes, of the widths it expects.
+    /// Checks that `node` has as many inputs as its op takes, of the widths it expects,
+    /// and that its value is used (the backward pass sums over its consumers).
     fn check_node(&self, node: NodeId) -> Result<(), GraphError> {
         let this = &self.graph[node];
+        if node != self.loss && self.consumers(node).is_empty() {
+            return Err(GraphError::Unused(this.span));
+        }
         let inputs = self.inputs(node);
         let arity = if this.op == Op::Input { 0 } else { 1 };
         if inputs.len() != arity {
@@ -231,6 +237,10 @@ impl GraphError {
             } => syn::Error::new(
                 span,
                 format!("this operation takes {expected} inputs but is given {found}"),
+            ),
+            GraphError::Unused(span) => syn::Error::new(
+                span,
+                "this value is never used, so it cannot affect the loss",
             ),
         }
     }
