@@ -91,3 +91,40 @@ fn accumulated_gradients_give_a_full_batch_step() {
         xor_loss(&net)
     );
 }
+
+#[test]
+fn train_batch_steps_on_the_mean_gradient() {
+    use backprop::Network;
+    let batch = XOR_DATA;
+    let mut net = TanhXor::new(5);
+    let mut reference = net.clone();
+    let loss = net.train_batch(&batch, &mut Sgd::new(0.5));
+    // The same step by hand: summed gradients, scaled by 1/4.
+    let mut grads = [0.0; TanhXor::PARAMS];
+    let mut total = 0.0;
+    for (x, t) in &batch {
+        total += reference.backward(x, t, &mut grads);
+    }
+    for (p, g) in reference.params_mut().iter_mut().zip(grads) {
+        *p -= 0.5 * g / 4.0;
+    }
+    assert!((loss - total / 4.0).abs() < 1e-6);
+    for (a, b) in net.params().iter().zip(reference.params()) {
+        assert!((a - b).abs() < 1e-6, "{a} vs {b}");
+    }
+    // An empty batch is no step at all.
+    let before = net.clone();
+    assert_eq!(net.train_batch(&[], &mut Sgd::new(0.5)), 0.0);
+    assert_eq!(net, before);
+}
+
+#[test]
+fn full_batch_training_learns_xor() {
+    use backprop::Network;
+    let mut net = TanhXor::new(0);
+    let mut opt = Adam::new(0.05);
+    for _ in 0..1500 {
+        net.train_batch(&XOR_DATA, &mut opt);
+    }
+    assert!(xor_loss(&net) < 0.01, "loss {}", xor_loss(&net));
+}

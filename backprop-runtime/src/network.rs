@@ -63,4 +63,28 @@ pub trait Network: Sized {
         opt.step(self.params_mut(), &grads);
         loss
     }
+
+    /// One optimization step on a mini-batch: the gradient of the mean loss over
+    /// `batch`, then one update. Returns the mean loss before the update. An empty
+    /// batch changes nothing and returns zero.
+    fn train_batch<O: Optimizer<Self::Params>>(
+        &mut self,
+        batch: &[(Self::Input, Self::Output)],
+        opt: &mut O,
+    ) -> Self::Scalar {
+        if batch.is_empty() {
+            return Self::Scalar::ZERO;
+        }
+        let mut grads = Self::Params::zeros();
+        let mut total = Self::Scalar::ZERO;
+        for (x, target) in batch {
+            total += self.backward(x, target, &mut grads);
+        }
+        let mean = Self::Scalar::from_f64(1.0 / batch.len() as f64);
+        for grad in grads.as_mut() {
+            *grad *= mean;
+        }
+        opt.step(self.params_mut(), &grads);
+        total * mean
+    }
 }
