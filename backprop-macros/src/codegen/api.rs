@@ -5,7 +5,7 @@ use proc_macro2::{Literal, TokenStream};
 use quote::quote;
 
 use super::Codegen;
-use crate::graph::Op;
+use crate::graph::{NodeId, Op};
 use crate::names::Init;
 
 impl Codegen<'_> {
@@ -22,10 +22,7 @@ impl Codegen<'_> {
     fn summary(&self) -> String {
         let mut shape = self.dag.graph[self.dag.input].width.to_string();
         for (id, _) in self.dag.dense_layers() {
-            let activation = self
-                .dag
-                .activation_after(id)
-                .map_or("identity", |a| a.row().name);
+            let activation = self.activation_name(id);
             shape += &format!(" → {activation} {}", self.dag.graph[id].width);
         }
         let loss = match self.dag.graph[self.dag.loss].op {
@@ -37,6 +34,29 @@ impl Codegen<'_> {
             " Network `{shape}`, loss `{loss}`, in `{scalar}`: {} parameters.",
             self.dag.params
         )
+    }
+
+    /// The canonical name of the activation after a dense node.
+    fn activation_name(&self, dense: NodeId) -> &'static str {
+        let activation = self.dag.activation_after(dense);
+        activation.map_or("identity", |activation| activation.row().name)
+    }
+
+    /// The doc comment of a trace field: the formula of the value it holds.
+    fn trace_field_doc(&self, id: NodeId) -> String {
+        let node = &self.dag.graph[id];
+        let producer = &self.dag.graph[self.input_of(id)];
+        match (node.op, producer.op) {
+            (Op::Dense(dense), _) => {
+                let (l, input) = (dense.layer, &producer.name);
+                format!(" Pre-activation of layer {l}: `z{l} = W{l}·{input} + b{l}`.")
+            }
+            (Op::Activation(activation), Op::Dense(dense)) => {
+                let (a, f, z) = (&node.name, activation.row().name, &producer.name);
+                format!(" Activation of layer {}: `{a} = {f}({z})`.", dense.layer)
+            }
+            _ => format!(" The values of `{}`.", node.name),
+        }
     }
 
     fn structs(&self) -> TokenStream {
@@ -51,25 +71,7 @@ impl Codegen<'_> {
             let node = &self.dag.graph[id];
             let field = super::ident(node.name.clone());
             let ty = self.array_type(node.width);
-            let doc = match node.op {
-                Op::Dense(dense) => {
-                    let l = dense.layer;
-                    let input = &self.dag.graph[self.input_of(id)].name;
-                    format!(" Pre-activation of layer {l}: `z{l} = W{l}·{input} + b{l}`.")
-                }
-                _ => {
-                    let z = &self.dag.graph[self.input_of(id)].name;
-                    let f = match node.op {
-                        Op::Activation(activation) => activation.row().name,
-                        _ => "f",
-                    };
-                    format!(
-                        " Activation of layer {}: `{} = {f}({z})`.",
-                        &node.name[1..],
-                        node.name
-                    )
-                }
-            };
+            let doc = self.trace_field_doc(id);
             quote!(#[doc = #doc] pub #field: #ty,)
         });
         quote! {
@@ -210,10 +212,7 @@ impl Codegen<'_> {
             .map(|(id, dense)| {
                 let inputs = Literal::usize_unsuffixed(dense.inputs);
                 let outputs = Literal::usize_unsuffixed(self.dag.graph[id].width);
-                let activation = self
-                    .dag
-                    .activation_after(id)
-                    .map_or("identity", |a| a.row().name);
+                let activation = self.activation_name(id);
                 let init = match dense.init {
                     Init::HeUniform => quote!(HeUniform),
                     Init::GlorotUniform => quote!(GlorotUniform),
