@@ -1,6 +1,6 @@
 //! Error collection and the wording shared by every stage's messages.
 
-use proc_macro2::{Span, TokenStream};
+use proc_macro2::Span;
 
 /// Collects every meaning error of a spec so the user sees them all at once.
 #[derive(Default)]
@@ -46,11 +46,6 @@ pub fn expected(word: &str, candidates: &[&str]) -> String {
         Some(best) => format!("did you mean '{best}'?"),
         None => format!("expected one of: {}", candidates.join(", ")),
     }
-}
-
-/// Turns an error into tokens that make rustc report it at its spans.
-pub fn to_tokens(error: &syn::Error) -> TokenStream {
-    error.to_compile_error()
 }
 
 #[cfg(test)]

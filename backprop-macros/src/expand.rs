@@ -3,7 +3,6 @@
 use proc_macro2::TokenStream;
 
 use crate::codegen::{self, Header};
-use crate::error::to_tokens;
 use crate::parse::SpecAst;
 use crate::{check, graph};
 
@@ -12,7 +11,7 @@ use crate::{check, graph};
 pub fn expand(input: TokenStream) -> TokenStream {
     let ast: SpecAst = match syn::parse2(input) {
         Ok(ast) => ast,
-        Err(error) => return to_tokens(&error),
+        Err(error) => return error.to_compile_error(),
     };
     let header = Header {
         attrs: ast.attrs.clone(),
@@ -25,7 +24,7 @@ pub fn expand(input: TokenStream) -> TokenStream {
     match generated {
         Ok(tokens) => tokens,
         Err(error) => {
-            let mut tokens = to_tokens(&error);
+            let mut tokens = error.to_compile_error();
             tokens.extend(codegen::stub(&header));
             tokens
         }

@@ -98,17 +98,15 @@ impl Codegen<'_> {
         let trace = super::suffixed(name, "Trace");
         let scalar = self.scalar();
         let inputs = Literal::usize_unsuffixed(self.dag.graph[self.dag.input].width);
-        let outputs = Literal::usize_unsuffixed(self.dag.graph[self.output()].width);
+        let outputs = Literal::usize_unsuffixed(self.dag.graph[self.dag.output()].width);
         let param_count = Literal::usize_unsuffixed(self.dag.params);
-        let input = self.array_type(self.dag.graph[self.dag.input].width);
-        let output = self.array_type(self.dag.graph[self.output()].width);
-        let params = self.array_type(self.dag.params);
+        let (input, output, params) = self.signature();
         let zero = self.literal(0.0);
         let layers = self.layers();
         let forward = self.forward_statements();
         let loss = self.loss_statements();
         let backward = self.backward_statements();
-        let results = self.values(self.output());
+        let results = self.values(self.dag.output());
         let trace_fields = self.traced().into_iter().map(|id| {
             let field = super::ident(self.dag.graph[id].name.clone());
             let values = self.values(id);
@@ -279,9 +277,7 @@ impl Codegen<'_> {
         let name = &self.header.name;
         let trace = super::suffixed(name, "Trace");
         let scalar = self.scalar();
-        let input = self.array_type(self.dag.graph[self.dag.input].width);
-        let output = self.array_type(self.dag.graph[self.output()].width);
-        let params = self.array_type(self.dag.params);
+        let (input, output, params) = self.signature();
         quote! {
             impl ::backprop::Network for #name {
                 type Scalar = #scalar;

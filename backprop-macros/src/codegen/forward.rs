@@ -60,7 +60,7 @@ impl Codegen<'_> {
 
     /// Binds the target, then `let e_0 = a2_0 - t_0;` per output and `let loss = …;`.
     pub(super) fn loss_statements(&self) -> Vec<TokenStream> {
-        let outputs = self.values(self.output());
+        let outputs = self.values(self.dag.output());
         let targets: Vec<_> = (0..outputs.len()).map(Self::target).collect();
         let errors: Vec<_> = (0..outputs.len()).map(Self::error).collect();
         let mut statements = vec![quote!(let [#(#targets),*] = *target;)];

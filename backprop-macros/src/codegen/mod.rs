@@ -77,6 +77,16 @@ impl Codegen<'_> {
         quote!(#literal)
     }
 
+    /// The array types of the input, the output and the parameters: `[f32; 2]`, ….
+    fn signature(&self) -> (TokenStream, TokenStream, TokenStream) {
+        let width = |node: NodeId| self.dag.graph[node].width;
+        (
+            self.array_type(width(self.dag.input)),
+            self.array_type(width(self.dag.output())),
+            self.array_type(self.dag.params),
+        )
+    }
+
     /// `[f32; len]`.
     fn array_type(&self, len: usize) -> TokenStream {
         let scalar = self.scalar();
@@ -141,11 +151,6 @@ impl Codegen<'_> {
             .first()
             .copied()
             .unwrap_or(self.dag.input)
-    }
-
-    /// The network's output node.
-    fn output(&self) -> NodeId {
-        self.dag.output()
     }
 
     /// The dense and activation nodes in order: the ones a trace records.
