@@ -24,6 +24,7 @@ pub mod activation;
 mod array;
 pub mod gradcheck;
 pub mod init;
+pub mod kernel;
 mod layer;
 mod network;
 pub mod optim;

@@ -42,12 +42,16 @@ pub trait Scalar:
     fn sqrt(self) -> Self;
     /// The absolute value.
     fn abs(self) -> Self;
+    /// `self · a + b`: one fused multiply-add where the target has an FMA unit
+    /// (`target_feature = "fma"`, as with `-C target-cpu=x86-64-v3`), a multiply and an
+    /// add elsewhere, where a software `fma` would cost far more than it gains.
+    fn mul_add(self, a: Self, b: Self) -> Self;
 }
 
 /// Implements [`Scalar`] for a float type, with the platform's math under `std` and
 /// libm otherwise (libm is slower on some targets but needs no operating system).
 macro_rules! impl_float {
-    ($t:ty, $exp:path, $tanh:path, $sqrt:path) => {
+    ($t:ty, $exp:path, $tanh:path, $sqrt:path, $fma:path) => {
         impl Scalar for $t {
             const ZERO: Self = 0.0;
             const ONE: Self = 1.0;
@@ -91,12 +95,22 @@ macro_rules! impl_float {
             fn abs(self) -> Self {
                 <$t>::abs(self)
             }
+
+            #[inline(always)]
+            fn mul_add(self, a: Self, b: Self) -> Self {
+                #[cfg(all(feature = "std", target_feature = "fma"))]
+                return <$t>::mul_add(self, a, b);
+                #[cfg(all(not(feature = "std"), target_feature = "fma"))]
+                return $fma(self, a, b);
+                #[cfg(not(target_feature = "fma"))]
+                return self * a + b;
+            }
         }
     };
 }
 
-impl_float!(f32, libm::expf, libm::tanhf, libm::sqrtf);
-impl_float!(f64, libm::exp, libm::tanh, libm::sqrt);
+impl_float!(f32, libm::expf, libm::tanhf, libm::sqrtf, libm::fmaf);
+impl_float!(f64, libm::exp, libm::tanh, libm::sqrt, libm::fma);
 
 #[cfg(test)]
 mod tests {
@@ -111,5 +125,7 @@ mod tests {
         assert_eq!(<f32 as Scalar>::abs(-2.5), 2.5);
         assert_eq!(<f32 as Scalar>::from_f64(0.1), 0.1f32);
         assert_eq!(Scalar::to_f64(0.5f32), 0.5);
+        assert_eq!(Scalar::mul_add(3.0f64, 4.0, 5.0), 17.0);
+        assert_eq!(Scalar::mul_add(-0.5f32, 2.0, 1.0), 0.0);
     }
 }

@@ -1,0 +1,106 @@
+//! Element-wise kernels: activations unit by unit, the chain rule through them, and
+//! the pieces of the squared-error loss.
+
+use crate::Scalar;
+
+/// `f` applied to every element: an activation over a layer, `a = f(z)`.
+///
+/// ```
+/// use backprop_runtime::{activation::relu, kernel::map};
+/// assert_eq!(map(&[-1.0f32, 2.0], relu), [0.0, 2.0]);
+/// ```
+#[inline]
+pub fn map<T: Scalar, const N: usize>(z: &[T; N], f: impl Fn(T) -> T) -> [T; N] {
+    let mut a = [T::ZERO; N];
+    for (a, &z) in a.iter_mut().zip(z) {
+        *a = f(z);
+    }
+    a
+}
+
+/// The chain rule through an activation: `upstream[i] · derivative(at[i])`, where `at`
+/// is the activation's input or output, whichever its derivative takes.
+///
+/// ```
+/// use backprop_runtime::{activation::relu_derivative, kernel::chain};
+/// assert_eq!(chain(&[0.5f32, 0.5], &[-1.0, 2.0], relu_derivative), [0.0, 0.5]);
+/// ```
+#[inline]
+pub fn chain<T: Scalar, const N: usize>(
+    upstream: &[T; N],
+    at: &[T; N],
+    derivative: impl Fn(T) -> T,
+) -> [T; N] {
+    let mut gradient = [T::ZERO; N];
+    for ((g, &u), &v) in gradient.iter_mut().zip(upstream).zip(at) {
+        *g = u * derivative(v);
+    }
+    gradient
+}
+
+/// `y − t`, element by element: the output's error against its target.
+#[inline]
+pub fn sub<T: Scalar, const N: usize>(y: &[T; N], t: &[T; N]) -> [T; N] {
+    let mut e = [T::ZERO; N];
+    for ((e, &y), &t) in e.iter_mut().zip(y).zip(t) {
+        *e = y - t;
+    }
+    e
+}
+
+/// `factor · e`, element by element: the loss's gradient from the error.
+#[inline]
+pub fn scaled<T: Scalar, const N: usize>(e: &[T; N], factor: T) -> [T; N] {
+    map(e, |e| factor * e)
+}
+
+/// `Σ eᵢ²`, summed over eight independent lanes.
+///
+/// ```
+/// use backprop_runtime::kernel::sum_of_squares;
+/// assert_eq!(sum_of_squares(&[1.0f64, 2.0, 3.0]), 14.0);
+/// ```
+#[inline]
+pub fn sum_of_squares<T: Scalar, const N: usize>(e: &[T; N]) -> T {
+    let mut lanes = [T::ZERO; 8];
+    let (chunks, tail) = e.as_chunks::<8>();
+    for chunk in chunks {
+        for (lane, &e) in lanes.iter_mut().zip(chunk) {
+            *lane = e.mul_add(e, *lane);
+        }
+    }
+    let mut sum = T::ZERO;
+    for &e in tail {
+        sum = e.mul_add(e, sum);
+    }
+    lanes.iter().fold(sum, |total, &lane| total + lane)
+}
+
+/// The squared-error loss `scale · Σ (yᵢ − tᵢ)² / count`, where `count` is `N` for a
+/// mean and 1 for a sum.
+#[inline]
+pub fn squared_error<T: Scalar, const N: usize>(y: &[T; N], t: &[T; N], scale: T, mean: bool) -> T {
+    let sum = sum_of_squares(&sub(y, t));
+    let count = if mean { T::from_f64(N as f64) } else { T::ONE };
+    scale * sum / count
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::activation::{sigmoid, sigmoid_derivative};
+
+    #[test]
+    fn kernels_match_literal_values() {
+        let z = [0.0f64, 2.0];
+        let a = map(&z, sigmoid);
+        assert_eq!(a[0], 0.5);
+        assert_eq!(chain(&[2.0, 0.0], &a, sigmoid_derivative)[0], 0.5);
+        assert_eq!(sub(&[1.0, 2.0], &[0.5, 3.0]), [0.5, -1.0]);
+        assert_eq!(scaled(&[1.0, -2.0], 0.5), [0.5, -1.0]);
+        let many: [f64; 19] = core::array::from_fn(|i| i as f64 - 9.0);
+        assert_eq!(sum_of_squares(&many), 570.0);
+        assert_eq!(squared_error(&[1.0, 3.0], &[0.0, 0.0], 1.0, true), 5.0);
+        assert_eq!(squared_error(&[1.0, 3.0], &[0.0, 0.0], 0.5, false), 5.0);
+    }
+}

@@ -1,0 +1,22 @@
+//! Shape-generic kernels the generated code calls for layers too large to write out.
+//!
+//! `mlp!` writes small layers out as scalar statements and calls these for large ones
+//! (the macro's `plan` stage chooses, per layer). Each kernel is an ordinary
+//! `const`-generic function: it is type-checked and tested once here, and monomorphized
+//! per shape in the user's crate, where the trip counts are constants. They are
+//! written so that LLVM vectorizes them: contiguous inner loops over fixed-size arrays,
+//! several independent accumulators, no bounds checks in the loops.
+//!
+//! - [`view`]: the weights and biases of one layer as arrays, borrowed from the flat
+//!   parameter array without copying, with their bounds checked at compile time;
+//! - [`dense`]: `z = W·x + b` and its backward pass;
+//! - [`elementwise`]: activations applied unit by unit, the chain rule through them,
+//!   and the squared-error loss.
+
+pub mod dense;
+pub mod elementwise;
+pub mod view;
+
+pub use dense::{dense_backward, dense_backward_params, dense_forward};
+pub use elementwise::{chain, map, scaled, squared_error, sub, sum_of_squares};
+pub use view::{layer, layer_mut, segment};
