@@ -1,13 +1,16 @@
 //! Fixed-size arrays as the parameter, input and output types of generic code.
 
 use crate::Scalar;
+use crate::optim::ParamArray;
 
 /// A fixed-size array of scalars, `[T; N]`: the type of a network's inputs, outputs,
 /// parameters and gradients.
 ///
 /// Generic code over [`crate::Network`] cannot name `[T; N::PARAMS]` on stable Rust,
 /// so the trait names these types through `Array` instead.
-pub trait Array<T: Scalar>: Copy + AsRef<[T]> + AsMut<[T]> + core::fmt::Debug + PartialEq {
+pub trait Array<T: Scalar>:
+    Copy + AsRef<[T]> + AsMut<[T]> + core::fmt::Debug + PartialEq + ParamArray<Scalar = T>
+{
     /// The number of elements.
     const LEN: usize;
 

@@ -205,7 +205,7 @@ mod tests {
     fn default_train_step_descends() {
         struct Halve;
         impl Optimizer<[f64; 2]> for Halve {
-            fn step(&mut self, params: &mut [f64; 2], grads: &[f64; 2]) {
+            fn update(&mut self, _offset: usize, params: &mut [f64], grads: &[f64]) {
                 for (p, g) in params.iter_mut().zip(grads) {
                     *p -= 0.1 * g;
                 }

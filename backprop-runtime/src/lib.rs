@@ -35,6 +35,6 @@ pub use array::Array;
 pub use gradcheck::{GradCheck, gradcheck};
 pub use layer::Layer;
 pub use network::Network;
-pub use optim::Optimizer;
+pub use optim::{Optimizer, ParamArray};
 pub use scalar::Scalar;
 pub use trace::Trace;

@@ -11,12 +11,17 @@
 //!   parameter array without copying, with their bounds checked at compile time;
 //! - [`dense`]: `z = W·x + b` and its backward pass;
 //! - [`elementwise`]: activations applied unit by unit, the chain rule through them,
-//!   and the squared-error loss.
+//!   and the squared-error loss;
+//! - [`sink`]: where the backward pass sends each layer's gradient: added into a
+//!   gradient array ([`Accumulate`], for `backward`) or handed straight to an
+//!   optimizer ([`Update`], for `train_step`).
 
 pub mod dense;
 pub mod elementwise;
+pub mod sink;
 pub mod view;
 
 pub use dense::{dense_backward, dense_backward_params, dense_forward};
 pub use elementwise::{chain, map, scaled, squared_error, sub, sum_of_squares};
-pub use view::{layer, layer_mut, segment};
+pub use sink::{Accumulate, GradientSink, Update};
+pub use view::{layer, layer_mut, segment, segment_mut};

@@ -24,6 +24,18 @@ pub fn segment<const OFFSET: usize, const LEN: usize, T, const N: usize>(
     }
 }
 
+/// [`segment`], mutably.
+#[inline(always)]
+pub fn segment_mut<const OFFSET: usize, const LEN: usize, T, const N: usize>(
+    params: &mut [T; N],
+) -> &mut [T; LEN] {
+    const { assert!(OFFSET + LEN <= N, "segment out of the parameter array") };
+    match params[OFFSET..].first_chunk_mut::<LEN>() {
+        Some(segment) => segment,
+        None => unreachable!("OFFSET + LEN <= N is asserted at compile time; qed"),
+    }
+}
+
 /// The weights (`[OUT][IN]`, row-major) and biases of a dense layer whose weights start
 /// at `OFFSET` and whose biases follow them, as canonical order lays them out.
 ///

@@ -83,12 +83,16 @@ impl<T: Scalar, const N: usize> Adam<T, N> {
 }
 
 impl<T: Scalar, const N: usize> Optimizer<[T; N]> for Adam<T, N> {
-    fn step(&mut self, params: &mut [T; N], grads: &[T; N]) {
+    fn begin_step(&mut self) {
         self.beta1_t *= self.beta1;
         self.beta2_t *= self.beta2;
+    }
+
+    #[inline]
+    fn update(&mut self, offset: usize, params: &mut [T], grads: &[T]) {
         let correction1 = T::ONE - self.beta1_t;
         let correction2 = T::ONE - self.beta2_t;
-        let moments = self.m.iter_mut().zip(&mut self.v);
+        let moments = self.m[offset..].iter_mut().zip(&mut self.v[offset..]);
         for ((theta, &grad), (m, v)) in params.iter_mut().zip(grads).zip(moments) {
             let g = grad + self.weight_decay * *theta;
             *m = self.beta1 * *m + (T::ONE - self.beta1) * g;

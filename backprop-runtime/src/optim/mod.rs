@@ -5,23 +5,69 @@
 //! inferred: `Sgd::new(0.5)` passed to `net.train_step` becomes `Sgd<f32, 17>` for a
 //! network of 17 `f32` parameters.
 
+use crate::Scalar;
+
 mod adam;
 mod sgd;
 
 pub use adam::Adam;
 pub use sgd::Sgd;
 
-/// An update rule for a parameter array `P` (`[T; N]` for a network's parameters).
+/// An element-wise update rule for a parameter array `P` (`[T; N]` for a network's
+/// parameters): each parameter's new value depends only on itself, its gradient and
+/// its own state, as for SGD, Adam and every optimizer in this module.
 ///
-/// Implementations update `params` in place from `grads`, the gradient ∂L/∂θ in the
-/// same canonical order, and must not allocate.
-pub trait Optimizer<P: ?Sized> {
-    /// Applies one update to `params` given their gradient `grads`.
-    fn step(&mut self, params: &mut P, grads: &P);
+/// A step is [`begin_step`](Self::begin_step) followed by [`update`](Self::update)s
+/// that together cover every parameter once. Being element-wise is what lets a
+/// network's `train_step` hand each layer's gradient to the optimizer as soon as the
+/// backward pass has it, with no gradient buffer the size of the network. Updating
+/// from a whole gradient at once is [`step`](Self::step). Implementations must not
+/// allocate.
+pub trait Optimizer<P: ?Sized + ParamArray> {
+    /// Starts one step: called once before the `update`s that make it up (Adam
+    /// advances its step count here). The default does nothing.
+    fn begin_step(&mut self) {}
+
+    /// Updates `params`, the parameters at `offset..offset + params.len()` of the
+    /// array, from their gradients `grads` (of the same length).
+    fn update(&mut self, offset: usize, params: &mut [P::Scalar], grads: &[P::Scalar]);
+
+    /// Applies one whole step to `params` given their gradient `grads`.
+    fn step(&mut self, params: &mut P, grads: &P) {
+        self.begin_step();
+        self.update(0, params.as_mut_slice(), grads.as_slice());
+    }
 }
 
-impl<P: ?Sized, O: Optimizer<P> + ?Sized> Optimizer<P> for &mut O {
-    fn step(&mut self, params: &mut P, grads: &P) {
-        (**self).step(params, grads);
+impl<P: ?Sized + ParamArray, O: Optimizer<P> + ?Sized> Optimizer<P> for &mut O {
+    fn begin_step(&mut self) {
+        (**self).begin_step();
+    }
+
+    fn update(&mut self, offset: usize, params: &mut [P::Scalar], grads: &[P::Scalar]) {
+        (**self).update(offset, params, grads);
+    }
+}
+
+/// A flat array of parameters, `[T; N]`, as optimizers see it: it names the element
+/// type the optimizer's `update` works on.
+pub trait ParamArray {
+    /// The element type.
+    type Scalar: Scalar;
+    /// The elements, in canonical order.
+    fn as_slice(&self) -> &[Self::Scalar];
+    /// The elements, in canonical order, for changing in place.
+    fn as_mut_slice(&mut self) -> &mut [Self::Scalar];
+}
+
+impl<T: Scalar, const N: usize> ParamArray for [T; N] {
+    type Scalar = T;
+
+    fn as_slice(&self) -> &[T] {
+        self
+    }
+
+    fn as_mut_slice(&mut self) -> &mut [T] {
+        self
     }
 }

@@ -78,16 +78,19 @@ impl<T: Scalar, const N: usize> Sgd<T, N> {
 }
 
 impl<T: Scalar, const N: usize> Optimizer<[T; N]> for Sgd<T, N> {
-    fn step(&mut self, params: &mut [T; N], grads: &[T; N]) {
+    #[inline]
+    fn update(&mut self, offset: usize, params: &mut [T], grads: &[T]) {
         // Plain SGD is the common case in hot loops: keep it to one multiply-add.
         if self.momentum == T::ZERO && self.weight_decay == T::ZERO {
+            let rate = -self.lr;
             for (theta, &grad) in params.iter_mut().zip(grads) {
-                *theta -= self.lr * grad;
+                *theta = rate.mul_add(grad, *theta);
             }
             return;
         }
         let use_momentum = self.momentum != T::ZERO;
-        for ((theta, &grad), b) in params.iter_mut().zip(grads).zip(&mut self.velocity) {
+        let velocity = self.velocity[offset..].iter_mut();
+        for ((theta, &grad), b) in params.iter_mut().zip(grads).zip(velocity) {
             let mut g = grad + self.weight_decay * *theta;
             if use_momentum {
                 *b = self.momentum * *b + g;

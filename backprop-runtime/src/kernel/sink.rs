@@ -1,0 +1,249 @@
+//! Where a backward pass sends each layer's gradient.
+//!
+//! A generated network writes its backward pass once, against [`GradientSink`], and
+//! runs it with two sinks: [`Accumulate`] adds every gradient into a caller's array
+//! (the network's `backward`), and [`Update`] hands each layer's gradient to an
+//! optimizer as soon as it is known (the network's `train_step`), so that training
+//! needs no gradient array the size of the network, and each weight is read and
+//! written once per step.
+
+use super::dense::{dense_backward, dense_backward_params};
+use super::view::{layer, layer_mut, segment_mut};
+use crate::{Optimizer, Scalar};
+
+/// The gradients of one row handed to the optimizer at a time by [`Update`]: bounds
+/// the stack a step needs whatever the layer's width.
+const CHUNK: usize = 64;
+
+/// The destination of a backward pass's parameter gradients, for a network of `N`
+/// parameters of type `T`.
+///
+/// The backward pass reads the parameters through [`params`](Self::params) before it
+/// sends anything, and sends each parameter's gradient exactly once per pass.
+pub trait GradientSink<T: Scalar, const N: usize> {
+    /// The network's parameters, as they were before this pass.
+    fn params(&self) -> &[T; N];
+
+    /// Takes the gradient of the `LEN` parameters at `OFFSET`.
+    fn accept<const OFFSET: usize, const LEN: usize>(&mut self, grads: &[T; LEN]);
+
+    /// The backward pass of the dense layer `z = W·x + b` whose parameters start at
+    /// `OFFSET`, given its input `x` and `dz = ∂L/∂z`: takes the layer's parameter
+    /// gradients and returns `∂L/∂x`.
+    fn dense<const OFFSET: usize, const IN: usize, const OUT: usize>(
+        &mut self,
+        x: &[T; IN],
+        dz: &[T; OUT],
+    ) -> [T; IN];
+
+    /// [`dense`](Self::dense) for a layer whose input needs no gradient.
+    fn dense_params<const OFFSET: usize, const IN: usize, const OUT: usize>(
+        &mut self,
+        x: &[T; IN],
+        dz: &[T; OUT],
+    );
+}
+
+/// Adds each gradient into `grads`, leaving the parameters alone.
+pub struct Accumulate<'a, T, const N: usize> {
+    params: &'a [T; N],
+    grads: &'a mut [T; N],
+}
+
+impl<'a, T, const N: usize> Accumulate<'a, T, N> {
+    /// A sink adding the gradients of `params` into `grads`.
+    pub fn new(params: &'a [T; N], grads: &'a mut [T; N]) -> Self {
+        Accumulate { params, grads }
+    }
+}
+
+impl<T: Scalar, const N: usize> GradientSink<T, N> for Accumulate<'_, T, N> {
+    #[inline(always)]
+    fn params(&self) -> &[T; N] {
+        self.params
+    }
+
+    #[inline(always)]
+    fn accept<const OFFSET: usize, const LEN: usize>(&mut self, grads: &[T; LEN]) {
+        let sums = segment_mut::<OFFSET, LEN, T, N>(self.grads);
+        for (sum, &grad) in sums.iter_mut().zip(grads) {
+            *sum += grad;
+        }
+    }
+
+    #[inline(always)]
+    fn dense<const OFFSET: usize, const IN: usize, const OUT: usize>(
+        &mut self,
+        x: &[T; IN],
+        dz: &[T; OUT],
+    ) -> [T; IN] {
+        let (weights, _) = layer::<OFFSET, IN, OUT, T, N>(self.params);
+        let (dw, db) = layer_mut::<OFFSET, IN, OUT, T, N>(self.grads);
+        dense_backward(weights, x, dz, dw, db)
+    }
+
+    #[inline(always)]
+    fn dense_params<const OFFSET: usize, const IN: usize, const OUT: usize>(
+        &mut self,
+        x: &[T; IN],
+        dz: &[T; OUT],
+    ) {
+        let (dw, db) = layer_mut::<OFFSET, IN, OUT, T, N>(self.grads);
+        dense_backward_params(x, dz, dw, db);
+    }
+}
+
+/// Hands each gradient to an optimizer, which updates the parameters in place. The
+/// caller starts the step ([`Optimizer::begin_step`]) before the backward pass.
+pub struct Update<'a, T, O, const N: usize> {
+    params: &'a mut [T; N],
+    optimizer: &'a mut O,
+}
+
+impl<'a, T, O, const N: usize> Update<'a, T, O, N> {
+    /// A sink updating `params` with `optimizer`.
+    pub fn new(params: &'a mut [T; N], optimizer: &'a mut O) -> Self {
+        Update { params, optimizer }
+    }
+}
+
+impl<T: Scalar, O: Optimizer<[T; N]>, const N: usize> GradientSink<T, N> for Update<'_, T, O, N> {
+    #[inline(always)]
+    fn params(&self) -> &[T; N] {
+        self.params
+    }
+
+    #[inline(always)]
+    fn accept<const OFFSET: usize, const LEN: usize>(&mut self, grads: &[T; LEN]) {
+        let params = segment_mut::<OFFSET, LEN, T, N>(self.params);
+        self.optimizer.update(OFFSET, params, grads);
+    }
+
+    #[inline(always)]
+    fn dense<const OFFSET: usize, const IN: usize, const OUT: usize>(
+        &mut self,
+        x: &[T; IN],
+        dz: &[T; OUT],
+    ) -> [T; IN] {
+        let (weights, biases) = layer_mut::<OFFSET, IN, OUT, T, N>(self.params);
+        let mut dx = [T::ZERO; IN];
+        for (unit, (row, &d)) in weights.iter_mut().zip(dz).enumerate() {
+            // The input's gradient takes the weights from before this step's update.
+            for (dx, &w) in dx.iter_mut().zip(row.iter()) {
+                *dx = d.mul_add(w, *dx);
+            }
+            update_row(self.optimizer, OFFSET + unit * IN, row, x, d);
+        }
+        self.optimizer.update(OFFSET + IN * OUT, biases, dz);
+        dx
+    }
+
+    #[inline(always)]
+    fn dense_params<const OFFSET: usize, const IN: usize, const OUT: usize>(
+        &mut self,
+        x: &[T; IN],
+        dz: &[T; OUT],
+    ) {
+        let (weights, biases) = layer_mut::<OFFSET, IN, OUT, T, N>(self.params);
+        for (unit, (row, &d)) in weights.iter_mut().zip(dz).enumerate() {
+            update_row(self.optimizer, OFFSET + unit * IN, row, x, d);
+        }
+        self.optimizer.update(OFFSET + IN * OUT, biases, dz);
+    }
+}
+
+/// Updates one row of weights, at `offset`, from its gradient `d · x`, handed over in
+/// chunks of [`CHUNK`] so the stack holds no more than one chunk.
+#[inline(always)]
+fn update_row<T: Scalar, O: Optimizer<[T; N]>, const N: usize>(
+    optimizer: &mut O,
+    offset: usize,
+    row: &mut [T],
+    x: &[T],
+    d: T,
+) {
+    let mut grads = [T::ZERO; CHUNK];
+    for (start, (row, x)) in (row.chunks_mut(CHUNK).zip(x.chunks(CHUNK))).enumerate() {
+        let grads = &mut grads[..x.len()];
+        for (grad, &x) in grads.iter_mut().zip(x) {
+            *grad = d * x;
+        }
+        optimizer.update(offset + start * CHUNK, row, grads);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::optim::{Adam, Sgd};
+
+    /// A 2-layer layout, 3 → 70 (short rows) and 70 → 2 (rows longer than a
+    /// chunk), then 2 loose parameters, run through both sinks: updating through [`Update`] must equal
+    /// accumulating with [`Accumulate`] and then stepping on the whole gradient.
+    #[test]
+    fn update_equals_accumulate_then_step() {
+        const N: usize = 3 * 70 + 70 + 70 * 2 + 2 + 2;
+        let params: [f64; N] = core::array::from_fn(|i| ((i * 37 % 101) as f64 - 50.0) / 70.0);
+        let x: [f64; 3] = [0.3, -1.2, 0.7];
+        let dz1: [f64; 70] = core::array::from_fn(|i| (i as f64 - 35.0) / 40.0);
+        let a1: [f64; 70] = core::array::from_fn(|i| (i as f64 * 0.13).sin());
+        let dz2 = [0.25, -0.5];
+        let bias_grads = [0.5, 0.25];
+
+        fn run<S: GradientSink<f64, N>>(
+            sink: &mut S,
+            x: &[f64; 3],
+            a1: &[f64; 70],
+            dz1: &[f64; 70],
+            dz2: &[f64; 2],
+            bias: &[f64; 2],
+        ) -> [f64; 70] {
+            let dx = sink.dense::<280, 70, 2>(a1, dz2);
+            sink.dense_params::<0, 3, 70>(x, dz1);
+            sink.accept::<422, 2>(bias);
+            dx
+        }
+
+        let mut grads = [0.0; N];
+        let dx_accumulated = run(
+            &mut Accumulate::new(&params, &mut grads),
+            &x,
+            &a1,
+            &dz1,
+            &dz2,
+            &bias_grads,
+        );
+
+        let mut stepped = params;
+        let mut adam = Adam::<f64, N>::new(0.01);
+        adam.step(&mut stepped, &grads);
+        let mut fused = params;
+        let mut adam_fused = Adam::<f64, N>::new(0.01);
+        adam_fused.begin_step();
+        let dx_fused = run(
+            &mut Update::new(&mut fused, &mut adam_fused),
+            &x,
+            &a1,
+            &dz1,
+            &dz2,
+            &bias_grads,
+        );
+        assert_eq!(dx_fused, dx_accumulated);
+        assert_eq!(fused, stepped);
+
+        let mut plain = params;
+        let mut sgd = Sgd::<f64, N>::new(0.5);
+        sgd.begin_step();
+        run(
+            &mut Update::new(&mut plain, &mut sgd),
+            &x,
+            &a1,
+            &dz1,
+            &dz2,
+            &bias_grads,
+        );
+        let mut expected = params;
+        Sgd::<f64, N>::new(0.5).step(&mut expected, &grads);
+        assert_eq!(plain, expected);
+    }
+}
