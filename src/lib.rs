@@ -9,5 +9,6 @@
 pub use backprop_macros::mlp;
 
 pub use backprop_runtime::{
-    Array, GradCheck, Layer, Network, Optimizer, Scalar, Trace, activation, gradcheck, init, optim,
+    Array, GradCheck, Layer, Network, Optimizer, ParamArray, Scalar, Trace, activation, gradcheck,
+    init, kernel, optim,
 };

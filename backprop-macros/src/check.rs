@@ -7,14 +7,8 @@ use proc_macro2::Span;
 use syn::LitInt;
 
 use crate::error::{Errors, closest, expected};
-use crate::names::{self, Activation, DEFAULT_SCALAR, Loss, ScalarType};
+use crate::names::{self, Activation, Codegen, DEFAULT_SCALAR, Loss, ScalarType};
 use crate::parse::{ClauseAst, SpecAst};
-
-/// The most parameters a network may have. Every multiply-add is written out, and
-/// rustc's time and memory grow faster than the code: measured on one core, a release
-/// build of a 16,206-parameter network took 64 s and 3.7 GB, and one of 65,281
-/// parameters ran out of 24 GB. Larger networks need loops in the generated code.
-pub const MAX_PARAMS: usize = 1 << 14;
 
 /// A validated spec: known names, positive widths, a size the compiler can handle.
 #[derive(Debug)]
@@ -25,6 +19,8 @@ pub struct Spec {
     /// Where the loss was named (the closing `>` when it is missing).
     pub loss_span: Span,
     pub scalar: ScalarType,
+    /// How the layers are to be written out, and where that was said.
+    pub codegen: (Codegen, Span),
 }
 
 /// A width and the literal that gave it.
@@ -89,12 +85,14 @@ pub fn check(ast: &SpecAst) -> syn::Result<Spec> {
         (Loss::Mse, ast.close)
     });
     let scalar = clauses.scalar.unwrap_or(DEFAULT_SCALAR);
+    let codegen = clauses.codegen.unwrap_or((Codegen::Auto, ast.close));
     errors.finish(Spec {
         input,
         layers,
         loss,
         loss_span,
         scalar,
+        codegen,
     })
 }
 
@@ -125,7 +123,12 @@ fn width(lit: &LitInt, what: &str, why_positive: &str, errors: &mut Errors) -> W
     Width { value, span }
 }
 
-/// Reports, at the first width that crosses it, a network over [`MAX_PARAMS`].
+/// The most bytes a network's parameter array may take: an array must fit in
+/// `isize::MAX` bytes, with room for the 8-byte `f64`.
+const MAX_PARAM_BYTES: usize = isize::MAX as usize;
+
+/// Reports, at the first width that crosses it, a network whose parameters could not
+/// be held in memory. There is no other limit on size: large layers become loops.
 fn check_size(input: Width, layers: &[LayerSpec], errors: &mut Errors) {
     let mut fan_in = input.value;
     let mut total: usize = 0;
@@ -135,14 +138,11 @@ fn check_size(input: Width, layers: &[LayerSpec], errors: &mut Errors) {
             .checked_mul(outputs)
             .and_then(|w| w.checked_add(outputs));
         match params.and_then(|p| total.checked_add(p)) {
-            Some(sum) if sum <= MAX_PARAMS => total = sum,
+            Some(sum) if sum.saturating_mul(8) <= MAX_PARAM_BYTES => total = sum,
             _ => {
                 errors.push(
                     layer.width.span,
-                    format!(
-                        "network too large: this layer takes it past {MAX_PARAMS} parameters, \
-                         the limit for straight-line code (every multiply-add is written out)"
-                    ),
+                    "network too large: with this layer its parameters no longer fit in memory",
                 );
                 return;
             }
@@ -156,10 +156,11 @@ fn check_size(input: Width, layers: &[LayerSpec], errors: &mut Errors) {
 struct Clauses {
     loss: Option<(Loss, Span)>,
     scalar: Option<ScalarType>,
+    codegen: Option<(Codegen, Span)>,
 }
 
 impl Clauses {
-    const KEYWORDS: &'static [&'static str] = &["loss", "scalar"];
+    const KEYWORDS: &'static [&'static str] = &["loss", "scalar", "codegen"];
 
     fn resolve(clauses: &[ClauseAst], errors: &mut Errors) -> Clauses {
         let mut resolved = Clauses::default();
@@ -190,6 +191,13 @@ impl Clauses {
                     None => {
                         let hint = expected(&value, &names::scalar_names());
                         errors.push(span, format!("unsupported scalar type '{value}'; {hint}"));
+                    }
+                },
+                "codegen" => match names::codegen(&value) {
+                    Some(codegen) => resolved.codegen = Some((codegen, span)),
+                    None => {
+                        let hint = expected(&value, &names::codegen_names());
+                        errors.push(span, format!("unknown codegen '{value}'; {hint}"));
                     }
                 },
                 _ => {
@@ -286,13 +294,28 @@ mod tests {
     }
 
     #[test]
-    fn limits_the_size_without_overflowing() {
-        // 127·127 + 127 + 127 + 1 = 16,384 parameters: exactly the limit.
-        let ok = check_tokens(quote!(X<127 => relu 127 => relu 1; loss mse>));
-        assert!(ok.is_ok());
-        let big = messages(quote!(X<128 => relu 127 => relu 1; loss mse>));
-        assert!(big[0].starts_with("network too large: this layer takes it past 16384 parameters"));
-        let huge = messages(quote!(X<18446744073709551615 => relu 18446744073709551615; loss mse>));
-        assert_eq!(huge.len(), 1);
+    fn sizes_are_unlimited_until_memory_runs_out() {
+        let big = check_tokens(quote!(X<1024 => relu 1024 => relu 1024; loss mse>));
+        assert!(big.is_ok());
+        let huge = messages(quote!(X<4294967296 => relu 4294967296; loss mse>));
+        assert_eq!(
+            huge,
+            ["network too large: with this layer its parameters no longer fit in memory"]
+        );
+        let overflow =
+            messages(quote!(X<18446744073709551615 => relu 18446744073709551615; loss mse>));
+        assert_eq!(overflow.len(), 1);
+    }
+
+    #[test]
+    fn resolves_the_codegen_clause() {
+        let spec = check_tokens(quote!(X<2 => relu 1; loss mse; codegen kernels>)).unwrap();
+        assert_eq!(spec.codegen.0, Codegen::Kernels);
+        let default = check_tokens(quote!(X<2 => relu 1; loss mse>)).unwrap();
+        assert_eq!(default.codegen.0, Codegen::Auto);
+        assert_eq!(
+            messages(quote!(X<2 => relu 1; loss mse; codegen unroled>)),
+            ["unknown codegen 'unroled'; did you mean 'unrolled'?"]
+        );
     }
 }

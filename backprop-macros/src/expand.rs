@@ -1,4 +1,4 @@
-//! The whole compiler in one place: parse → check → build → emit.
+//! The whole compiler in one place: parse → check → build → plan → emit.
 
 use proc_macro2::TokenStream;
 
@@ -20,7 +20,7 @@ pub fn expand(input: TokenStream) -> TokenStream {
     };
     let generated = check::check(&ast)
         .map(|spec| graph::build(&spec))
-        .and_then(|dag| codegen::emit(&header, &dag).map_err(|e| e.into_syn()));
+        .and_then(|dag| codegen::emit(&header, &dag));
     match generated {
         Ok(tokens) => tokens,
         Err(error) => {
@@ -53,6 +53,15 @@ mod tests {
     #[test]
     fn mse_f64_identity_expansion() {
         insta::assert_snapshot!(pretty(quote!(Line<1 => linear 2; loss mse; scalar f64>)));
+    }
+
+    #[test]
+    fn kernel_layers_expansion() {
+        // 20·16 = 320 weights: past the threshold, so layer 1 calls kernels; layer 2
+        // (16·3 = 48 weights) is unrolled, and the two meet through a conversion.
+        insta::assert_snapshot!(pretty(
+            quote!(Mixed<20 => tanh 16 => sigmoid 3; loss half_sse>)
+        ));
     }
 
     #[test]

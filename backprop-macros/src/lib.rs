@@ -3,7 +3,8 @@
 //! Use it through the `backprop` crate, which re-exports the macro and the runtime the
 //! generated code calls. The stages, one module each: `parse` (tokens → spec syntax),
 //! `check` (syntax → validated spec, every error collected), `graph` (spec → petgraph
-//! DAG), `codegen` (DAG → Rust), joined in `expand`.
+//! DAG), `plan` (DAG → how each node is written out, and the budgets), `codegen`
+//! (DAG and plan → Rust), joined in `expand`.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
@@ -14,6 +15,7 @@ mod expand;
 mod graph;
 mod names;
 mod parse;
+mod plan;
 #[cfg(test)]
 mod property_tests;
 

@@ -145,6 +145,35 @@ pub const SCALARS: &[ScalarRow] = &[
     },
 ];
 
+/// How the code generator writes the network's layers out (the `codegen` clause).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Codegen {
+    /// Each layer as the cost model in `plan` chooses: small layers unrolled, large
+    /// ones as kernel calls. The default.
+    Auto,
+    /// Every layer unrolled into scalar statements, as far as that is practical.
+    Unrolled,
+    /// Every layer as calls to the runtime's kernels.
+    Kernels,
+}
+
+/// Every accepted `codegen` value, in the order messages list them.
+pub const CODEGENS: &[(&str, Codegen)] = &[
+    ("auto", Codegen::Auto),
+    ("unrolled", Codegen::Unrolled),
+    ("kernels", Codegen::Kernels),
+];
+
+/// The codegen choice spelled `name`, if any.
+pub fn codegen(name: &str) -> Option<Codegen> {
+    CODEGENS.iter().find(|(n, _)| *n == name).map(|(_, c)| *c)
+}
+
+/// Every accepted `codegen` value.
+pub fn codegen_names() -> Vec<&'static str> {
+    CODEGENS.iter().map(|(name, _)| *name).collect()
+}
+
 /// The scalar type of a spec without a `scalar` clause.
 pub const DEFAULT_SCALAR: ScalarType = ScalarType::F32;
 

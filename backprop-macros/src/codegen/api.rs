@@ -2,11 +2,12 @@
 //! the whole public API, and the `backprop::Network` impl that delegates to it.
 
 use proc_macro2::{Literal, TokenStream};
-use quote::quote;
+use quote::{ToTokens, quote};
 
 use super::Codegen;
 use crate::graph::{NodeId, Op};
 use crate::names::Init;
+use crate::plan::Strategy;
 
 impl Codegen<'_> {
     /// Every item of the network.
@@ -97,20 +98,27 @@ impl Codegen<'_> {
         let name = &self.header.name;
         let trace = super::suffixed(name, "Trace");
         let scalar = self.scalar();
-        let inputs = Literal::usize_unsuffixed(self.dag.graph[self.dag.input].width);
-        let outputs = Literal::usize_unsuffixed(self.dag.graph[self.dag.output()].width);
-        let param_count = Literal::usize_unsuffixed(self.dag.params);
+        let inputs = self.usize(self.dag.graph[self.dag.input].width);
+        let outputs = self.usize(self.dag.graph[self.dag.output()].width);
+        let param_count = self.usize(self.dag.params);
         let (input, output, params) = self.signature();
         let zero = self.literal(0.0);
         let layers = self.layers();
+        let budgets = self.budget_consts();
         let forward = self.forward_statements();
         let loss = self.loss_statements();
         let backward = self.backward_statements();
-        let results = self.values(self.dag.output());
+        let result = self.output_value();
         let trace_fields = self.traced().into_iter().map(|id| {
             let field = super::ident(self.dag.graph[id].name.clone());
-            let values = self.values(id);
-            quote!(#field: [#(#values),*],)
+            let value = match self.plan.strategy(id) {
+                Strategy::Kernel => quote!(#field),
+                Strategy::Unrolled => {
+                    let values = self.values(id);
+                    quote!([#(#values),*])
+                }
+            };
+            quote!(#field: #value,)
         });
         quote! {
             #[allow(
@@ -119,7 +127,9 @@ impl Codegen<'_> {
                 clippy::many_single_char_names,
                 clippy::too_many_lines,
                 clippy::unreadable_literal,
-                clippy::excessive_precision
+                clippy::excessive_precision,
+                clippy::suboptimal_flops,
+                clippy::needless_borrow
             )]
             impl #name {
                 /// The input width.
@@ -130,6 +140,7 @@ impl Codegen<'_> {
                 pub const PARAMS: usize = #param_count;
                 /// The dense layers in order, with their parameters' offsets.
                 pub const LAYERS: &'static [::backprop::Layer] = &[#(#layers),*];
+                #budgets
 
                 /// A network with parameters drawn deterministically from `seed`: He-uniform
                 /// weights ahead of `relu`, Glorot-uniform elsewhere, zero biases. The same
@@ -158,19 +169,21 @@ impl Codegen<'_> {
 
                 /// The network's output for input `x`.
                 pub fn forward(&self, x: &#input) -> #output {
+                    let params = &self.params;
                     #(#forward)*
-                    [#(#results),*]
+                    #result
                 }
 
                 /// The forward pass for `x`, returning every pre-activation and activation.
                 pub fn forward_trace(&self, x: &#input) -> #trace {
+                    let params = &self.params;
                     #(#forward)*
                     #trace { #(#trace_fields)* }
                 }
 
                 /// The loss of the output for `x` against `target`.
                 pub fn loss(&self, x: &#input, target: &#output) -> #scalar {
-                    let [#(#results),*] = self.forward(x);
+                    let #result = self.forward(x);
                     #(#loss)*
                     loss
                 }
@@ -179,26 +192,79 @@ impl Codegen<'_> {
                 /// respect to every parameter into `grads` (canonical order), so that
                 /// samples can be accumulated. `grads` is not cleared.
                 pub fn backward(&self, x: &#input, target: &#output, grads: &mut #params) -> #scalar {
-                    #(#forward)*
-                    #(#loss)*
-                    #(#backward)*
-                    loss
+                    let mut sink = ::backprop::kernel::Accumulate::new(&self.params, grads);
+                    Self::backward_into(&mut sink, x, target)
                 }
 
-                /// One optimization step on one sample: forward, backward and update,
-                /// without allocating. Returns the loss before the update.
+                /// One optimization step on one sample: forward, backward and update.
+                /// Each layer's gradient goes to the optimizer as soon as it is known,
+                /// so no gradient array is needed and nothing is allocated. Returns the
+                /// loss before the update.
                 pub fn train_step<O: ::backprop::Optimizer<#params>>(
                     &mut self,
                     x: &#input,
                     target: &#output,
                     opt: &mut O,
                 ) -> #scalar {
-                    let mut grads = [#zero; #param_count];
-                    let loss = self.backward(x, target, &mut grads);
-                    opt.step(&mut self.params, &grads);
+                    opt.begin_step();
+                    let mut sink = ::backprop::kernel::Update::new(&mut self.params, opt);
+                    Self::backward_into(&mut sink, x, target)
+                }
+
+                /// The forward and backward pass for `x` against `target`, sending every
+                /// parameter gradient to `sink` ([`::backprop::kernel::Accumulate`] for
+                /// [`Self::backward`], [`::backprop::kernel::Update`] for
+                /// [`Self::train_step`]). Returns the loss.
+                pub fn backward_into<S: ::backprop::kernel::GradientSink<#scalar, #param_count>>(
+                    sink: &mut S,
+                    x: &#input,
+                    target: &#output,
+                ) -> #scalar {
+                    let params = sink.params();
+                    #(#forward)*
+                    #(#loss)*
+                    #(#backward)*
                     loss
                 }
             }
+        }
+    }
+
+    /// The network's output as a value or a pattern: `[a2_0, a2_1]` or `a2`.
+    fn output_value(&self) -> TokenStream {
+        let output = self.dag.output();
+        match self.plan.strategy(output) {
+            Strategy::Kernel => self.array(output).into_token_stream(),
+            Strategy::Unrolled => {
+                let values = self.values(output);
+                quote!([#(#values),*])
+            }
+        }
+    }
+
+    /// The budget consts: FLOPs and bytes a user can check at compile time.
+    fn budget_consts(&self) -> TokenStream {
+        let budget = self.plan.budget;
+        let flops_inference = Literal::u64_unsuffixed(budget.flops_inference);
+        let flops_train = Literal::u64_unsuffixed(budget.flops_train);
+        let stack = self.usize(budget.train_stack_bytes);
+        let scalar = self.scalar();
+        quote! {
+            /// Floating-point operations of one `forward`: `Σ 2·inputs·units` over the
+            /// dense layers (activations and the loss are not counted).
+            pub const FLOPS_INFERENCE: u64 = #flops_inference;
+            /// Floating-point operations of one `train_step` with plain SGD: the forward
+            /// pass, `2·inputs·units` per layer for the weight gradients and again for
+            /// the input gradients of every layer but the first, and `2` per parameter
+            /// for the update.
+            pub const FLOPS_TRAIN: u64 = #flops_train;
+            /// Bytes of the parameters (and of a gradient array for `backward`).
+            pub const PARAM_BYTES: usize = Self::PARAMS * ::core::mem::size_of::<#scalar>();
+            /// An upper bound on the stack `train_step` and `backward` use, in bytes,
+            /// in debug and release builds: every array and local of one pass, three
+            /// times over, plus 4 KiB. Optimizer state is the optimizer's own (see its
+            /// `STATE_BYTES`).
+            pub const TRAIN_STACK_BYTES: usize = #stack;
         }
     }
 

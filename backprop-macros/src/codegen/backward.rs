@@ -1,9 +1,11 @@
-//! The backward pass: reverse mode, node by node in reverse topological order.
+//! The backward pass: reverse mode, node by node in reverse topological order, sending
+//! every parameter gradient to a `::backprop::kernel::GradientSink`.
 //!
 //! Each node's gradient is the sum of what its consumers send back, which is how a
 //! value that feeds several others (every hidden unit feeds every unit of the next
-//! layer) collects its gradient. Dense nodes then add their parameters' gradients
-//! into `grads`.
+//! layer) collects its gradient. An unrolled dense node hands its parameter gradients
+//! to the sink as one array (`sink.accept`); a kernel dense node hands the sink its
+//! input and gradient (`sink.dense`), which returns the input's gradient.
 
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -11,12 +13,12 @@ use quote::quote;
 use super::Codegen;
 use crate::graph::{Dense, NodeId, Op};
 use crate::names::{DerivativeOf, LossForm};
+use crate::plan::Strategy;
 
 impl Codegen<'_> {
-    /// Binds every gradient slot to a named `&mut`, then walks the graph backwards.
+    /// Walks the graph backwards from the loss.
     pub(super) fn backward_statements(&self) -> Vec<TokenStream> {
-        let slots: Vec<_> = self.parameters().iter().map(super::slot).collect();
-        let mut statements = vec![quote!(let [#(#slots),*] = grads;)];
+        let mut statements = Vec::new();
         for &node in self.order.iter().rev() {
             let op = self.dag.graph[node].op;
             if !self.needs_gradient[node.index()] || matches!(op, Op::Loss(_)) {
@@ -30,11 +32,21 @@ impl Codegen<'_> {
         statements
     }
 
-    /// `let da1_0 = dz2_0 * w2_0_0 + dz2_1 * w2_1_0;`: each element's gradient, summed
-    /// over every consumer of the node.
+    /// The node's gradient in its own form, from its consumers. Nothing when a kernel
+    /// dense consumer already returned it.
     fn gradient_of(&self, node: NodeId) -> Vec<TokenStream> {
         let consumers = self.dag.consumers(node);
-        (0..self.dag.graph[node].width)
+        if let [(consumer, _)] = consumers[..] {
+            let kernel_consumer = self.plan.strategy(consumer) == Strategy::Kernel;
+            match self.dag.graph[consumer].op {
+                Op::Dense(_) if kernel_consumer => return Vec::new(),
+                Op::Activation(_) | Op::Loss(_) if kernel_consumer => {
+                    return vec![self.kernel_sent_back(consumer, node)];
+                }
+                _ => {}
+            }
+        }
+        let mut statements: Vec<TokenStream> = (0..self.dag.graph[node].width)
             .map(|index| {
                 let name = self.gradient(node, index);
                 let parts = consumers
@@ -42,10 +54,48 @@ impl Codegen<'_> {
                     .map(|&(consumer, _)| self.sent_back(consumer, node, index));
                 quote!(let #name = #(#parts)+*;)
             })
-            .collect()
+            .collect();
+        if self.plan.strategy(node) == Strategy::Kernel {
+            let array = self.gradient_array(node);
+            let elements = (0..self.dag.graph[node].width).map(|i| self.gradient(node, i));
+            statements.push(quote!(let #array = [#(#elements),*];));
+        }
+        statements
     }
 
-    /// What `consumer` sends back to element `index` of its input `producer`.
+    /// `let dz1 = ::backprop::kernel::chain(&da1, &z1, relu_derivative);` or the loss's
+    /// `let da2 = ::backprop::kernel::scaled(&e, 0.5f32);`: what a kernel activation or
+    /// loss sends back to its only input, as an array.
+    fn kernel_sent_back(&self, consumer: NodeId, producer: NodeId) -> TokenStream {
+        let gradient = self.gradient_array(producer);
+        match self.dag.graph[consumer].op {
+            Op::Activation(activation) => {
+                let upstream = self.gradient_array(consumer);
+                match activation.row().functions {
+                    None => quote!(let #gradient = #upstream;),
+                    Some((_, derivative, of)) => {
+                        let derivative = super::ident(derivative.to_owned());
+                        let at = match of {
+                            DerivativeOf::Input => self.array(producer),
+                            DerivativeOf::Output => self.array(consumer),
+                        };
+                        quote! {
+                            let #gradient = ::backprop::kernel::chain(
+                                &#upstream, &#at, ::backprop::activation::#derivative,
+                            );
+                        }
+                    }
+                }
+            }
+            _ => match self.loss_factor() {
+                None => quote!(let #gradient = e;),
+                Some(factor) => quote!(let #gradient = ::backprop::kernel::scaled(&e, #factor);),
+            },
+        }
+    }
+
+    /// What an unrolled `consumer` sends back to element `index` of its input
+    /// `producer`.
     fn sent_back(&self, consumer: NodeId, producer: NodeId, index: usize) -> TokenStream {
         match self.dag.graph[consumer].op {
             Op::Dense(dense) => {
@@ -70,18 +120,9 @@ impl Codegen<'_> {
             }
             Op::Loss(_) => {
                 let error = Self::error(index);
-                let LossForm::SquaredError { scale, mean } = self.loss_form();
-                let count = if mean {
-                    self.dag.graph[consumer].width as f64
-                } else {
-                    1.0
-                };
-                let factor = 2.0 * scale / count;
-                if factor == 1.0 {
-                    quote!(#error)
-                } else {
-                    let factor = self.literal(factor);
-                    quote!(#factor * #error)
+                match self.loss_factor() {
+                    None => quote!(#error),
+                    Some(factor) => quote!(#factor * #error),
                 }
             }
             // The input consumes nothing, so it never sends anything back.
@@ -89,22 +130,63 @@ impl Codegen<'_> {
         }
     }
 
-    /// `*dw1_0_1 += dz1_0 * x_1;` for every weight and `*db1_0 += dz1_0;` for every bias.
+    /// `∂L/∂y = factor · (y − t)`: the factor as a literal, or `None` when it is 1.
+    fn loss_factor(&self) -> Option<TokenStream> {
+        let LossForm::SquaredError { scale, mean } = self.loss_form();
+        let count = if mean {
+            self.dag.graph[self.dag.output()].width as f64
+        } else {
+            1.0
+        };
+        let factor = 2.0 * scale / count;
+        (factor != 1.0).then(|| self.literal(factor))
+    }
+
+    /// Hands the layer's parameter gradients to the sink: `let dw1_0_1 = dz1_0 * x_1;`
+    /// per weight and one `sink.accept`, or one `sink.dense` call that also returns the
+    /// input's gradient.
     fn parameter_gradients(&self, node: NodeId, dense: &Dense) -> Vec<TokenStream> {
-        let inputs = self.values(self.input_of(node));
-        let mut statements = Vec::new();
-        for to in 0..self.dag.graph[node].width {
-            let dz = self.gradient(node, to);
-            for (from, input) in inputs.iter().enumerate() {
-                let slot = super::slot(&Self::weight(dense, to, from));
-                statements.push(quote!(*#slot += #dz * #input;));
+        let producer = self.input_of(node);
+        let units = self.dag.graph[node].width;
+        match self.plan.strategy(node) {
+            Strategy::Unrolled => {
+                let inputs = self.values(producer);
+                let mut statements = Vec::new();
+                for to in 0..units {
+                    let dz = self.gradient(node, to);
+                    for (from, input) in inputs.iter().enumerate() {
+                        let slot = super::slot(&Self::weight(dense, to, from));
+                        statements.push(quote!(let #slot = #dz * #input;));
+                    }
+                }
+                let weights = (0..units)
+                    .flat_map(|to| (0..dense.inputs).map(move |from| (to, from)))
+                    .map(|(to, from)| super::slot(&Self::weight(dense, to, from)));
+                let biases = (0..units).map(|to| self.gradient(node, to));
+                let (offset, len) = (
+                    self.usize(dense.weights),
+                    self.usize(dense.inputs * units + units),
+                );
+                statements.push(quote! {
+                    sink.accept::<#offset, #len>(&[#(#weights,)* #(#biases),*]);
+                });
+                statements
+            }
+            Strategy::Kernel => {
+                let shape = self.layer_shape(node, dense);
+                let (input, dz) = (self.array_ref(producer), self.gradient_array(node));
+                if !self.needs_gradient[producer.index()] {
+                    return vec![quote!(sink.dense_params::<#shape>(#input, &#dz);)];
+                }
+                let dx = self.gradient_array(producer);
+                let mut statements = vec![quote!(let #dx = sink.dense::<#shape>(#input, &#dz);)];
+                if self.plan.strategy(producer) == Strategy::Unrolled {
+                    let elements = (0..self.dag.graph[producer].width)
+                        .map(|index| self.gradient(producer, index));
+                    statements.push(quote!(let [#(#elements),*] = #dx;));
+                }
+                statements
             }
         }
-        for to in 0..self.dag.graph[node].width {
-            let dz = self.gradient(node, to);
-            let slot = super::slot(&Self::bias(dense, to));
-            statements.push(quote!(*#slot += #dz;));
-        }
-        statements
     }
 }

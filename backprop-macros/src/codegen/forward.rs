@@ -1,4 +1,9 @@
 //! The forward pass: every node's vector in topological order, and the loss.
+//!
+//! An unrolled node is one scalar statement per element (`let z1_0 = …;`); a kernel
+//! node is one array and one call (`let z1 = ::backprop::kernel::dense_forward(…);`).
+//! Where a consumer takes the other form, the value is unpacked or packed once, right
+//! after it is computed.
 
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -6,83 +11,144 @@ use quote::quote;
 use super::Codegen;
 use crate::graph::{Dense, NodeId, Op};
 use crate::names::{Activation, LossForm};
+use crate::plan::Strategy;
 
 impl Codegen<'_> {
-    /// Binds the input and the parameters to named locals, then computes every node.
+    /// Computes every node from the input `x` and the parameters bound to `params`.
     pub(super) fn forward_statements(&self) -> Vec<TokenStream> {
-        let inputs = self.values(self.dag.input);
-        let params = self.parameters();
-        let mut statements = vec![
-            quote!(let [#(#inputs),*] = *x;),
-            quote!(let [#(#params),*] = self.params;),
-        ];
+        let mut statements = self.conversions_after(self.dag.input);
         for &node in &self.order {
             match self.dag.graph[node].op {
                 Op::Dense(dense) => statements.extend(self.dense(node, &dense)),
                 Op::Activation(activation) => statements.extend(self.activation(node, activation)),
-                Op::Input | Op::Loss(_) => {}
+                Op::Input | Op::Loss(_) => continue,
             }
+            statements.extend(self.conversions_after(node));
         }
         statements
     }
 
-    /// `let z1_0 = w1_0_0 * x_0 + w1_0_1 * x_1 + b1_0;` for every unit.
-    fn dense(&self, node: NodeId, dense: &Dense) -> Vec<TokenStream> {
-        let inputs = self.values(self.input_of(node));
-        (0..self.dag.graph[node].width)
-            .map(|to| {
-                let z = self.value(node, to);
-                let weights = (0..dense.inputs).map(|from| Self::weight(dense, to, from));
-                let bias = Self::bias(dense, to);
-                quote!(let #z = #(#weights * #inputs)+* + #bias;)
-            })
-            .collect()
-    }
-
-    /// `let a1_0 = ::backprop::activation::relu(z1_0);` for every unit (`a1_0 = z1_0`
-    /// for the identity).
-    fn activation(&self, node: NodeId, activation: Activation) -> Vec<TokenStream> {
-        let producer = self.input_of(node);
-        (0..self.dag.graph[node].width)
-            .map(|index| {
-                let a = self.value(node, index);
-                let z = self.value(producer, index);
-                match activation.row().functions {
-                    None => quote!(let #a = #z;),
-                    Some((function, _, _)) => {
-                        let function = super::ident(function.to_owned());
-                        quote!(let #a = ::backprop::activation::#function(#z);)
-                    }
-                }
-            })
-            .collect()
-    }
-
-    /// Binds the target, then `let e_0 = a2_0 - t_0;` per output and `let loss = …;`.
-    pub(super) fn loss_statements(&self) -> Vec<TokenStream> {
-        let outputs = self.values(self.dag.output());
-        let targets: Vec<_> = (0..outputs.len()).map(Self::target).collect();
-        let errors: Vec<_> = (0..outputs.len()).map(Self::error).collect();
-        let mut statements = vec![quote!(let [#(#targets),*] = *target;)];
-        statements.extend(
-            (outputs.iter().zip(&targets).zip(&errors))
-                .map(|((y, t), e)| quote!(let #e = #y - #t;)),
-        );
-        let loss = match self.loss_form() {
-            LossForm::SquaredError { scale, mean } => {
-                let mut sum = quote!(#(#errors * #errors)+*);
-                if mean && errors.len() > 1 {
-                    let count = self.literal(errors.len() as f64);
-                    sum = quote!((#sum) / #count);
-                }
-                if scale != 1.0 {
-                    let scale = self.literal(scale);
-                    sum = quote!(#scale * (#sum));
-                }
-                sum
+    /// The other form of `node`'s value, if a consumer takes it: `let [a1_0, a1_1] = a1;`
+    /// for an unrolled consumer of an array, `let a1 = [a1_0, a1_1];` the other way.
+    fn conversions_after(&self, node: NodeId) -> Vec<TokenStream> {
+        let form = self.plan.strategy(node);
+        let consumers = self.dag.consumers(node);
+        if consumers
+            .iter()
+            .all(|&(c, _)| self.plan.strategy(c) == form)
+        {
+            return Vec::new();
+        }
+        let values = self.values(node);
+        let statement = match form {
+            Strategy::Kernel => {
+                let array = self.array_value(node);
+                quote!(let [#(#values),*] = #array;)
+            }
+            Strategy::Unrolled => {
+                let array = self.array(node);
+                quote!(let #array = [#(#values),*];)
             }
         };
-        statements.push(quote!(let loss = #loss;));
+        vec![statement]
+    }
+
+    /// A dense node: `let z1_0 = w1_0_0 * x_0 + w1_0_1 * x_1 + b1_0;` per unit after
+    /// binding the layer's parameters, or one kernel call.
+    fn dense(&self, node: NodeId, dense: &Dense) -> Vec<TokenStream> {
+        let producer = self.input_of(node);
+        let units = self.dag.graph[node].width;
+        match self.plan.strategy(node) {
+            Strategy::Unrolled => {
+                let params = self.layer_parameters(node, dense);
+                let (offset, len) = (self.usize(dense.weights), self.usize(params.len()));
+                let mut statements = vec![quote! {
+                    let [#(#params),*] = *::backprop::kernel::segment::<#offset, #len, _, _>(params);
+                }];
+                let inputs = self.values(producer);
+                statements.extend((0..units).map(|to| {
+                    let z = self.value(node, to);
+                    let weights = (0..dense.inputs).map(|from| Self::weight(dense, to, from));
+                    let bias = Self::bias(dense, to);
+                    quote!(let #z = #(#weights * #inputs)+* + #bias;)
+                }));
+                statements
+            }
+            Strategy::Kernel => {
+                let (w, b) = (Self::weights_array(dense), Self::biases_array(dense));
+                let shape = self.layer_shape(node, dense);
+                let z = self.array(node);
+                let input = self.array_ref(producer);
+                vec![
+                    quote!(let (#w, #b) = ::backprop::kernel::layer::<#shape, _, _>(params);),
+                    quote!(let #z = ::backprop::kernel::dense_forward(#w, #b, #input);),
+                ]
+            }
+        }
+    }
+
+    /// `let a1_0 = ::backprop::activation::relu(z1_0);` per unit, or one `map` over
+    /// the layer (`a1 = z1` for the identity).
+    fn activation(&self, node: NodeId, activation: Activation) -> Vec<TokenStream> {
+        let producer = self.input_of(node);
+        let function = activation.row().functions.map(|(function, _, _)| {
+            let function = super::ident(function.to_owned());
+            quote!(::backprop::activation::#function)
+        });
+        match self.plan.strategy(node) {
+            Strategy::Unrolled => (0..self.dag.graph[node].width)
+                .map(|index| {
+                    let a = self.value(node, index);
+                    let z = self.value(producer, index);
+                    match &function {
+                        None => quote!(let #a = #z;),
+                        Some(function) => quote!(let #a = #function(#z);),
+                    }
+                })
+                .collect(),
+            Strategy::Kernel => {
+                let (a, z) = (self.array(node), self.array(producer));
+                vec![match function {
+                    None => quote!(let #a = #z;),
+                    Some(function) => quote!(let #a = ::backprop::kernel::map(&#z, #function);),
+                }]
+            }
+        }
+    }
+
+    /// The output error `e = y − t` and `let loss = …;`: written out per output, or
+    /// with kernels over the output array.
+    pub(super) fn loss_statements(&self) -> Vec<TokenStream> {
+        let output = self.dag.output();
+        let LossForm::SquaredError { scale, mean } = self.loss_form();
+        let count = self.dag.graph[output].width;
+        let (mut statements, mut sum) = match self.plan.strategy(self.dag.loss) {
+            Strategy::Unrolled => {
+                let outputs = self.values(output);
+                let targets: Vec<_> = (0..count).map(Self::target).collect();
+                let errors: Vec<_> = (0..count).map(Self::error).collect();
+                let mut statements = vec![quote!(let [#(#targets),*] = *target;)];
+                statements.extend(
+                    (outputs.iter().zip(&targets).zip(&errors))
+                        .map(|((y, t), e)| quote!(let #e = #y - #t;)),
+                );
+                (statements, quote!(#(#errors * #errors)+*))
+            }
+            Strategy::Kernel => {
+                let y = self.array(output);
+                let statements = vec![quote!(let e = ::backprop::kernel::sub(&#y, target);)];
+                (statements, quote!(::backprop::kernel::sum_of_squares(&e)))
+            }
+        };
+        if mean && count > 1 {
+            let count = self.literal(count as f64);
+            sum = quote!((#sum) / #count);
+        }
+        if scale != 1.0 {
+            let scale = self.literal(scale);
+            sum = quote!(#scale * (#sum));
+        }
+        statements.push(quote!(let loss = #sum;));
         statements
     }
 

@@ -1,11 +1,12 @@
 //! Stage 4, codegen: a [`Dag`] → the network's struct, its inherent impl and its
 //! `backprop::Network` impl.
 //!
-//! The code is written to be read in `cargo expand`: locals are named after the math
-//! (`z1_0` is unit 0 of layer 1's pre-activation, `dz1_0` the loss's gradient with
-//! respect to it, `w2_0_1` the weight from unit 1 of layer 1 to unit 0 of layer 2),
-//! one statement computes one value, and there are no loops, no allocation and no
-//! panicking paths. Every path is absolute (`::backprop::…`, `::core::…`).
+//! It emits the [`Plan`] and decides nothing. The code is written to be read in
+//! `cargo expand`: locals are named after the math (`z1_0` is unit 0 of layer 1's
+//! pre-activation, `dz1_0` the loss's gradient with respect to it, `w2_0_1` the weight
+//! from unit 1 of layer 1 to unit 0 of layer 2; `z1`, `dz1` the same as arrays in
+//! kernel layers), one statement computes one value, and there is no allocation and
+//! no panicking path. Every path is absolute (`::backprop::…`, `::core::…`).
 
 mod api;
 mod backward;
@@ -15,8 +16,9 @@ use proc_macro2::{Ident, Literal, Span, TokenStream};
 use quote::{format_ident, quote};
 use syn::{Attribute, Visibility};
 
-use crate::graph::{Dag, Dense, GraphError, NodeId, Op};
+use crate::graph::{Dag, Dense, NodeId, Op};
 use crate::names::ScalarType;
+use crate::plan::{self, Plan};
 
 /// What the user wrote around the spec: it becomes the generated struct's.
 pub struct Header {
@@ -25,15 +27,17 @@ pub struct Header {
     pub name: Ident,
 }
 
-/// The network's code, or the graph error that prevents it.
-pub fn emit(header: &Header, dag: &Dag) -> Result<TokenStream, GraphError> {
-    let order = dag.order()?;
+/// The network's code, or the graph or plan error that prevents it.
+pub fn emit(header: &Header, dag: &Dag) -> syn::Result<TokenStream> {
+    let order = dag.order().map_err(|e| e.into_syn())?;
+    let plan = plan::plan(dag, &order).map_err(|e| e.into_syn())?;
     let needs_gradient = dag.needs_gradient(&order);
     let codegen = Codegen {
         header,
         dag,
         order,
         needs_gradient,
+        plan,
     };
     Ok(codegen.network())
 }
@@ -56,6 +60,8 @@ struct Codegen<'a> {
     order: Vec<NodeId>,
     /// By node index: whether the loss's gradient with respect to the node is needed.
     needs_gradient: Vec<bool>,
+    /// How each node is written out.
+    plan: Plan,
 }
 
 impl Codegen<'_> {
@@ -131,17 +137,69 @@ impl Codegen<'_> {
         ident(format!("e_{index}"))
     }
 
-    /// The parameter names in canonical order: per layer, weights row-major, then biases.
-    fn parameters(&self) -> Vec<Ident> {
-        let mut names = Vec::with_capacity(self.dag.params);
-        for (id, dense) in self.dag.dense_layers() {
-            let units = self.dag.graph[id].width;
-            for to in 0..units {
-                names.extend((0..dense.inputs).map(|from| Self::weight(&dense, to, from)));
-            }
-            names.extend((0..units).map(|to| Self::bias(&dense, to)));
+    /// A dense layer's parameter names in canonical order: weights row-major, then
+    /// biases.
+    fn layer_parameters(&self, node: NodeId, dense: &Dense) -> Vec<Ident> {
+        let units = self.dag.graph[node].width;
+        let mut names = Vec::with_capacity(dense.inputs * units + units);
+        for to in 0..units {
+            names.extend((0..dense.inputs).map(|from| Self::weight(dense, to, from)));
         }
+        names.extend((0..units).map(|to| Self::bias(dense, to)));
         names
+    }
+
+    /// A kernel layer's weight matrix: `w1`.
+    fn weights_array(dense: &Dense) -> Ident {
+        ident(format!("w{}", dense.layer))
+    }
+
+    /// A kernel layer's bias vector: `b1`.
+    fn biases_array(dense: &Dense) -> Ident {
+        ident(format!("b{}", dense.layer))
+    }
+
+    /// A kernel layer's place and shape as const generic arguments: `OFFSET, IN, OUT`.
+    fn layer_shape(&self, node: NodeId, dense: &Dense) -> TokenStream {
+        let offset = self.usize(dense.weights);
+        let inputs = self.usize(dense.inputs);
+        let units = self.usize(self.dag.graph[node].width);
+        quote!(#offset, #inputs, #units)
+    }
+
+    /// A node's vector as one array local: `z1`, `a1`.
+    fn array(&self, node: NodeId) -> Ident {
+        ident(self.dag.graph[node].name.clone())
+    }
+
+    /// A node's vector as an array value: `*x` for the input, `z1` for the others.
+    fn array_value(&self, node: NodeId) -> TokenStream {
+        let array = self.array(node);
+        if node == self.dag.input {
+            quote!(*#array)
+        } else {
+            quote!(#array)
+        }
+    }
+
+    /// A reference to a node's array: `x` (already one) for the input, `&z1` otherwise.
+    fn array_ref(&self, node: NodeId) -> TokenStream {
+        let array = self.array(node);
+        if node == self.dag.input {
+            quote!(#array)
+        } else {
+            quote!(&#array)
+        }
+    }
+
+    /// The loss's gradient with respect to a node's whole vector: `dz1`, `da1`.
+    fn gradient_array(&self, node: NodeId) -> Ident {
+        ident(format!("d{}", self.dag.graph[node].name))
+    }
+
+    /// A `usize` literal, for const generic arguments and array lengths.
+    fn usize(&self, value: usize) -> Literal {
+        Literal::usize_unsuffixed(value)
     }
 
     /// The producer of a node's only input (every op so far has one).

@@ -19,7 +19,7 @@ pub fn build(spec: &Spec) -> Dag {
     for (index, layer) in spec.layers.iter().enumerate() {
         let number = index + 1;
         let width = layer.width.value;
-        // `check` bounds the total by MAX_PARAMS, so none of this can overflow.
+        // `check` bounds the total so that its bytes fit in memory: none of this overflows.
         let biases = offset.saturating_add(fan_in.saturating_mul(width));
         let dense = Dense {
             layer: number,
@@ -57,6 +57,7 @@ pub fn build(spec: &Spec) -> Dag {
         loss,
         scalar: spec.scalar,
         params: offset,
+        codegen: spec.codegen,
     }
 }
 

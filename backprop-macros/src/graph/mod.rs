@@ -15,7 +15,7 @@ use petgraph::graph::{DiGraph, NodeIndex};
 use petgraph::visit::EdgeRef;
 use proc_macro2::Span;
 
-use crate::names::{Activation, Init, Loss, ScalarType};
+use crate::names::{Activation, Codegen, Init, Loss, ScalarType};
 
 /// A node of the DAG.
 pub type NodeId = NodeIndex;
@@ -31,6 +31,8 @@ pub struct Dag {
     pub scalar: ScalarType,
     /// The total number of parameters, over all dense nodes.
     pub params: usize,
+    /// How the spec asks for the layers to be written out, and where it asked.
+    pub codegen: (Codegen, Span),
 }
 
 /// One operation and the vector it produces.

@@ -1,0 +1,269 @@
+//! Stage 4, plan: a checked [`Dag`] → [`Plan`]: how codegen writes out each node, and
+//! the budgets (FLOPs, bytes) the network reports as consts.
+//!
+//! Codegen decides nothing: it emits the strategy chosen here. The choice is one cost
+//! model, [`dense_strategy`], with its threshold measured (see `BENCHMARKS.md`).
+
+use proc_macro2::Span;
+
+use crate::graph::{Dag, NodeId, Op};
+use crate::names::{Codegen, ScalarType};
+
+/// The largest dense layer, in weights (`inputs × units`), that `codegen auto` writes
+/// out as scalar statements. Measured on the project's test machine
+/// (`BENCHMARKS.md`): up to this size unrolled code is as fast as the kernels or
+/// faster and builds in well under a second; past it, build time grows with every
+/// weight while the kernels' speed does not improve.
+pub const UNROLL_MAX_WEIGHTS: usize = 256;
+
+/// The largest layer `codegen unrolled` will write out. Past it rustc's time and memory
+/// grow faster than the code (a 16k-weight layer took a minute to build in release).
+pub const UNROLLED_LIMIT: usize = 1 << 14;
+
+/// Bytes reserved in [`Budget::train_stack_bytes`] for what is not an array of the
+/// network's: return addresses, saved registers, the kernels' accumulators.
+const STACK_SLACK_BYTES: usize = 4096;
+
+/// How one node is written out.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Strategy {
+    /// One named scalar local per element (`z1_0`) and one statement per value.
+    Unrolled,
+    /// One array local per vector (`z1`) and calls to `::backprop::kernel`.
+    Kernel,
+}
+
+/// Every node's strategy, and the network's budgets.
+#[derive(Debug)]
+pub struct Plan {
+    /// By node index.
+    strategies: Vec<Strategy>,
+    pub budget: Budget,
+}
+
+/// What one step costs, counted from the shapes: the figures behind the generated
+/// `FLOPS_*` and `*_BYTES` consts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Budget {
+    /// `Σ 2·inputs·units` over the dense layers: one multiply and one add per weight.
+    pub flops_inference: u64,
+    /// The forward pass, the weight gradients (`2·inputs·units` per layer), the input
+    /// gradients of every layer but the first (`2·inputs·units`), and an SGD update
+    /// (`2` per parameter).
+    pub flops_train: u64,
+    /// An upper bound on the stack `train_step` and `backward` use, in bytes.
+    pub train_stack_bytes: usize,
+}
+
+/// A plan that cannot be carried out, with the spec token to blame.
+#[derive(Clone, Copy, Debug)]
+pub enum PlanError {
+    /// `codegen unrolled` on a layer past [`UNROLLED_LIMIT`].
+    TooLargeToUnroll { span: Span, weights: usize },
+    /// A kernel layer whose input also feeds other nodes: the kernels return a whole
+    /// gradient, which only a single consumer can give (every `mlp!` chain has one).
+    SharedKernelInput(Span),
+}
+
+/// Plans `dag`, whose nodes in topological order are `order`.
+pub fn plan(dag: &Dag, order: &[NodeId]) -> Result<Plan, PlanError> {
+    let mut strategies = vec![Strategy::Kernel; dag.graph.node_count()];
+    for &node in order {
+        strategies[node.index()] = match dag.graph[node].op {
+            Op::Dense(dense) => {
+                let weights = dense.inputs * dag.graph[node].width;
+                dense_strategy(dag.codegen, weights, dag.graph[node].span)?
+            }
+            // An activation or a loss takes its producer's form, so that a layer's
+            // values never change form between its dense step and its activation.
+            Op::Activation(_) | Op::Loss(_) => dag
+                .inputs(node)
+                .first()
+                .map_or(Strategy::Kernel, |p| strategies[p.index()]),
+            // The input arrives as an array; unrolled consumers unpack it.
+            Op::Input => Strategy::Kernel,
+        };
+    }
+    for &node in order {
+        let is_kernel_dense = matches!(dag.graph[node].op, Op::Dense(_))
+            && strategies[node.index()] == Strategy::Kernel;
+        let Some(&producer) = dag.inputs(node).first() else {
+            continue;
+        };
+        if is_kernel_dense && dag.consumers(producer).len() > 1 {
+            return Err(PlanError::SharedKernelInput(dag.graph[node].span));
+        }
+    }
+    let budget = budget(dag, &strategies);
+    Ok(Plan { strategies, budget })
+}
+
+/// The cost model: a dense layer of `weights` weights is unrolled when that is at least
+/// as fast as the kernels and cheap to compile, unless the spec says otherwise.
+pub fn dense_strategy(
+    codegen: (Codegen, Span),
+    weights: usize,
+    span: Span,
+) -> Result<Strategy, PlanError> {
+    match codegen.0 {
+        Codegen::Auto if weights <= UNROLL_MAX_WEIGHTS => Ok(Strategy::Unrolled),
+        Codegen::Auto | Codegen::Kernels => Ok(Strategy::Kernel),
+        Codegen::Unrolled if weights <= UNROLLED_LIMIT => Ok(Strategy::Unrolled),
+        Codegen::Unrolled => Err(PlanError::TooLargeToUnroll { span, weights }),
+    }
+}
+
+impl Plan {
+    /// How `node` is written out.
+    pub fn strategy(&self, node: NodeId) -> Strategy {
+        self.strategies[node.index()]
+    }
+}
+
+/// The budgets of `dag` under `strategies`.
+fn budget(dag: &Dag, strategies: &[Strategy]) -> Budget {
+    let mut flops_inference: u64 = 0;
+    let mut flops_train: u64 = 0;
+    // Elements of every array and local the backward pass keeps: each vector's values
+    // and gradient, the input, target and error, the copies unrolled layers make of
+    // their parameters and the gradients they hand over, one kernel chunk.
+    let mut elements: usize = 0;
+    for node in dag.graph.node_indices() {
+        let width = dag.graph[node].width;
+        elements += 2 * width;
+        let Op::Dense(dense) = dag.graph[node].op else {
+            continue;
+        };
+        let weights = (dense.inputs * width) as u64;
+        flops_inference += 2 * weights;
+        flops_train += 4 * weights;
+        if dense.layer > 1 {
+            flops_train += 2 * weights;
+        }
+        if strategies[node.index()] == Strategy::Unrolled {
+            elements += 2 * (dense.inputs * width + width);
+        }
+    }
+    flops_train += 2 * dag.params as u64;
+    elements += 2 * dag.graph[dag.output()].width + 64;
+    let scalar_bytes = match dag.scalar {
+        ScalarType::F32 => 4,
+        ScalarType::F64 => 8,
+    };
+    // Unoptimized builds keep every temporary in its own slot, and each kernel's frame
+    // holds its own copy of what it returns: three copies of everything bounds both.
+    let train_stack_bytes = 3 * elements * scalar_bytes + STACK_SLACK_BYTES;
+    Budget {
+        flops_inference,
+        flops_train,
+        train_stack_bytes,
+    }
+}
+
+impl PlanError {
+    /// The error as the user sees it, at the spec token to blame.
+    pub fn into_syn(self) -> syn::Error {
+        match self {
+            PlanError::TooLargeToUnroll { span, weights } => syn::Error::new(
+                span,
+                format!(
+                    "layer too large to unroll: {weights} weights, past the \
+                     {UNROLLED_LIMIT} that `codegen unrolled` writes out; remove the \
+                     clause to call kernels for large layers"
+                ),
+            ),
+            PlanError::SharedKernelInput(span) => syn::Error::new(
+                span,
+                "this layer's input feeds other values too, which kernel layers cannot \
+                 take yet; write `codegen unrolled`",
+            ),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use quote::quote;
+
+    fn planned(tokens: proc_macro2::TokenStream) -> (Dag, Result<Plan, PlanError>) {
+        let spec = crate::check::check(&syn::parse2(tokens).unwrap()).unwrap();
+        let dag = crate::graph::build(&spec);
+        let order = dag.order().unwrap();
+        let plan = plan(&dag, &order);
+        (dag, plan)
+    }
+
+    /// Each node as `name: Strategy`, in node order.
+    fn strategies(tokens: proc_macro2::TokenStream) -> Vec<String> {
+        let (dag, plan) = planned(tokens);
+        let plan = plan.unwrap();
+        dag.graph
+            .node_indices()
+            .map(|id| format!("{}: {:?}", dag.graph[id].name, plan.strategy(id)))
+            .collect()
+    }
+
+    #[test]
+    fn small_layers_unroll_and_large_ones_call_kernels() {
+        assert_eq!(
+            strategies(quote!(N<64 => relu 32 => identity 4; loss mse>)),
+            [
+                "x: Kernel",
+                "z1: Kernel",
+                "a1: Kernel",
+                "z2: Unrolled",
+                "a2: Unrolled",
+                "loss: Unrolled"
+            ]
+        );
+        assert!(
+            strategies(quote!(N<2 => relu 2 => sigmoid 1; loss mse>))[1..]
+                .iter()
+                .all(|s| s.ends_with("Unrolled"))
+        );
+        assert!(
+            strategies(quote!(N<2 => relu 2 => sigmoid 1; loss mse; codegen kernels>))
+                .iter()
+                .all(|s| s.ends_with("Kernel"))
+        );
+        let forced = strategies(quote!(N<64 => relu 32 => identity 4; loss mse; codegen unrolled>));
+        assert_eq!(forced[1], "z1: Unrolled");
+    }
+
+    #[test]
+    fn the_threshold_is_inclusive() {
+        let at = strategies(quote!(N<16 => relu 16; loss mse>));
+        assert_eq!(at[1], "z1: Unrolled");
+        let past = strategies(quote!(N<257 => relu 1; loss mse>));
+        assert_eq!(past[1], "z1: Kernel");
+    }
+
+    #[test]
+    fn refuses_to_unroll_a_huge_layer() {
+        let (_, plan) = planned(quote!(N<256 => relu 65; loss mse; codegen unrolled>));
+        let message = plan.unwrap_err().into_syn().to_string();
+        assert!(
+            message.starts_with("layer too large to unroll: 16640 weights"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn counts_flops_from_the_shapes() {
+        // 784·128 + 128·10 = 101,632 weights; 101,770 parameters.
+        let (_, plan) = planned(quote!(N<784 => relu 128 => sigmoid 10; loss mse>));
+        let budget = plan.unwrap().budget;
+        assert_eq!(budget.flops_inference, 2 * 101_632);
+        assert_eq!(
+            budget.flops_train,
+            2 * 101_632 + 2 * 101_632 + 2 * 1280 + 2 * 101_770
+        );
+        // The seed network: 6 weights, 9 parameters.
+        let (_, seed) = planned(quote!(N<2 => relu 2 => sigmoid 1; loss mse>));
+        let budget = seed.unwrap().budget;
+        assert_eq!(budget.flops_inference, 12);
+        assert_eq!(budget.flops_train, 12 + 12 + 4 + 18);
+        assert!(budget.train_stack_bytes < 8 * 1024);
+    }
+}

@@ -1,3 +1,0 @@
-backprop::mlp!(pub Huge<784 => relu 512 => sigmoid 10; loss mse>);
-
-fn main() {}
