@@ -138,3 +138,17 @@ gradcheck_test! {
     mixed: [4 => relu 6 => tanh 5 => sigmoid 3 => linear 2; loss mse],
     xor_seed_shape: [2 => relu 2 => sigmoid 1; loss half_sse],
 }
+
+// The same checks on kernel layers (`codegen kernels`, and `auto` past the cost model's
+// threshold), through every activation and loss, and across both transitions between
+// the forms: a kernel layer feeding an unrolled one and the other way round.
+gradcheck_test! {
+    kernels_identity_mse: [3 => identity 4 => identity 2; loss mse; codegen kernels],
+    kernels_relu_half_sse: [3 => relu 4 => relu 2; loss half_sse; codegen kernels],
+    kernels_sigmoid_mse: [3 => sigmoid 4 => sigmoid 2; loss mse; codegen kernels],
+    kernels_tanh_half_sse: [3 => tanh 4 => tanh 2; loss half_sse; codegen kernels],
+    kernels_wide: [19 => tanh 13 => relu 9 => sigmoid 5; loss mse; codegen kernels],
+    auto_kernel_then_unrolled: [40 => tanh 12 => relu 30 => identity 3; loss mse],
+    auto_unrolled_then_kernel: [3 => relu 10 => tanh 40 => identity 2; loss half_sse],
+    auto_kernel_output: [9 => tanh 30 => sigmoid 20; loss mse],
+}

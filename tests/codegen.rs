@@ -1,0 +1,88 @@
+//! The code generator's choices agree with each other: the same network written out
+//! (`codegen unrolled`), as kernel calls (`codegen kernels`) and as the cost model
+//! mixes them (`codegen auto`) computes the same outputs and gradients, and the fused
+//! `train_step` (each layer's gradient handed to the optimizer as soon as it is known)
+//! takes exactly the step that `backward` followed by `Optimizer::step` takes.
+
+use backprop::init::SplitMix64;
+use backprop::optim::{Adam, Sgd};
+use backprop::{Network, Optimizer, mlp};
+
+mlp!(Unrolled<24 => tanh 12 => relu 20 => sigmoid 3; loss mse; scalar f64; codegen unrolled>);
+mlp!(Kernels<24 => tanh 12 => relu 20 => sigmoid 3; loss mse; scalar f64; codegen kernels>);
+mlp!(Auto<24 => tanh 12 => relu 20 => sigmoid 3; loss mse; scalar f64>);
+
+fn sample(rng: &mut SplitMix64) -> ([f64; 24], [f64; 3]) {
+    let x = core::array::from_fn(|_| 2.0 * rng.next_f64() - 1.0);
+    let t = core::array::from_fn(|_| rng.next_f64());
+    (x, t)
+}
+
+fn close(a: &[f64], b: &[f64]) -> bool {
+    a.iter()
+        .zip(b)
+        .all(|(a, b)| (a - b).abs() <= 1e-12 * a.abs().max(b.abs()).max(1.0))
+}
+
+#[test]
+fn the_auto_plan_mixes_both_forms() {
+    // 24·12 = 288 weights: a kernel; 12·20 = 240 and 20·3 = 60: unrolled.
+    let trace = Auto::new(1).forward_trace(&[0.5; 24]);
+    assert_eq!(trace.a3.len(), 3);
+}
+
+#[test]
+fn every_codegen_computes_the_same_network() {
+    let mut rng = SplitMix64::new(7);
+    for seed in 0..10 {
+        let unrolled = Unrolled::new(seed);
+        let kernels = Kernels::from_params(*unrolled.params());
+        let auto = Auto::from_params(*unrolled.params());
+        let (x, t) = sample(&mut rng);
+        let y = unrolled.forward(&x);
+        assert!(close(&y, &kernels.forward(&x)), "seed {seed}");
+        assert!(close(&y, &auto.forward(&x)), "seed {seed}");
+        let mut grads = [[0.0; Unrolled::PARAMS]; 3];
+        let losses = [
+            unrolled.backward(&x, &t, &mut grads[0]),
+            kernels.backward(&x, &t, &mut grads[1]),
+            auto.backward(&x, &t, &mut grads[2]),
+        ];
+        assert!(close(&losses, &[unrolled.loss(&x, &t); 3]), "seed {seed}");
+        assert!(close(&grads[0], &grads[1]), "seed {seed}: kernels");
+        assert!(close(&grads[0], &grads[2]), "seed {seed}: auto");
+        let trace = kernels.forward_trace(&x);
+        assert!(close(&trace.a3, &y) && close(&trace.z1, &unrolled.forward_trace(&x).z1));
+    }
+}
+
+/// `train_step` against `backward` + `step` on a copy, for a few steps of `opt`.
+fn fused_step_matches<N: Network<Scalar = f64>, O: Optimizer<N::Params> + Clone>(opt: O) {
+    let mut rng = SplitMix64::new(11);
+    let mut fused = N::new(3);
+    let mut reference = N::from_params(*fused.params());
+    let (mut fused_opt, mut reference_opt) = (opt.clone(), opt);
+    for _ in 0..5 {
+        let (x, t) = sample(&mut rng);
+        let mut x_n = <N::Input as backprop::Array<f64>>::zeros();
+        x_n.as_mut().copy_from_slice(&x[..N::INPUTS]);
+        let mut t_n = <N::Output as backprop::Array<f64>>::zeros();
+        t_n.as_mut().copy_from_slice(&t[..N::OUTPUTS]);
+        let loss = fused.train_step(&x_n, &t_n, &mut fused_opt);
+        let mut grads = <N::Params as backprop::Array<f64>>::zeros();
+        let reference_loss = reference.backward(&x_n, &t_n, &mut grads);
+        reference_opt.step(reference.params_mut(), &grads);
+        assert_eq!(loss, reference_loss);
+        assert_eq!(fused.params(), reference.params());
+    }
+}
+
+#[test]
+fn the_fused_train_step_is_backward_then_step() {
+    fused_step_matches::<Unrolled, _>(Sgd::new(0.1));
+    fused_step_matches::<Kernels, _>(Sgd::new(0.1));
+    fused_step_matches::<Auto, _>(Sgd::new(0.1).momentum(0.9).weight_decay(1e-3));
+    fused_step_matches::<Kernels, _>(Sgd::new(0.05).nesterov(0.9));
+    fused_step_matches::<Kernels, _>(Adam::new(1e-2));
+    fused_step_matches::<Auto, _>(Adam::new(1e-2).weight_decay(0.1));
+}
