@@ -1,0 +1,50 @@
+//! `TRAIN_STACK_BYTES` is an upper bound: `train_step` and `backward` run on a thread
+//! whose whole stack is that budget plus a fixed allowance for the thread itself, for
+//! a network whose parameters (536 KiB) would not fit in such a stack. If the budget
+//! were too small, the thread would overflow its stack and abort the test.
+
+use backprop::mlp;
+use backprop::optim::Adam;
+
+mlp!(Wide<256 => relu 256 => relu 256 => identity 10; loss mse>);
+
+/// What a thread needs before it runs any of our code: its start-up and the closure.
+const THREAD_ALLOWANCE: usize = 32 * 1024;
+
+#[test]
+fn train_step_fits_in_its_stack_budget() {
+    const _: () = assert!(Wide::TRAIN_STACK_BYTES < 64 * 1024);
+    assert!(Wide::PARAM_BYTES > 8 * Wide::TRAIN_STACK_BYTES);
+    // Built by value, a network this size needs more stack than the test harness's
+    // thread has in an unoptimized build: build it on a thread with room.
+    // Built by value, a network and an Adam this size need more stack than the test
+    // harness's thread has in an unoptimized build: build them on a thread with room.
+    let (mut net, mut opt, mut grads) = std::thread::Builder::new()
+        .stack_size(16 << 20)
+        .spawn(|| {
+            (
+                Box::new(Wide::new(3)),
+                Box::new(Adam::new(1e-3)),
+                Box::new([0.0f32; Wide::PARAMS]),
+            )
+        })
+        .expect("the thread starts")
+        .join()
+        .expect("the network is built");
+    let x = [0.25f32; 256];
+    let t = [0.5f32; 10];
+    let before = net.loss(&x, &t);
+    let after = std::thread::Builder::new()
+        .stack_size(Wide::TRAIN_STACK_BYTES + THREAD_ALLOWANCE)
+        .spawn(move || {
+            for _ in 0..20 {
+                net.train_step(&x, &t, &mut *opt);
+            }
+            net.backward(&x, &t, &mut grads);
+            net.loss(&x, &t)
+        })
+        .expect("the thread starts")
+        .join()
+        .expect("the thread finishes");
+    assert!(after < before, "{after} !< {before}");
+}

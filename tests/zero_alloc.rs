@@ -1,0 +1,119 @@
+//! Training and inference allocate nothing: a counting global allocator watches this
+//! thread while `forward`, `forward_trace`, `loss`, `backward`, `train_step`,
+//! `train_batch` and every optimizer's step run many times, on a small network written
+//! out and on a large one that calls kernels.
+//!
+//! The networks, their data and the optimizers are made before counting starts; only
+//! allocations made by this test's thread while counting count, so the test harness's
+//! own threads cannot disturb it.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use backprop::optim::{Adam, Sgd};
+use backprop::{Network, Optimizer, Scalar, Trace, mlp};
+
+struct Counting;
+
+static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
+
+thread_local! {
+    static COUNTING: Cell<bool> = const { Cell::new(false) };
+}
+
+// SAFETY: every call is passed on to the system allocator unchanged; counting only
+// reads a thread-local flag and bumps an atomic, neither of which allocates.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        if COUNTING.with(Cell::get) {
+            ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        }
+        // SAFETY: the caller's contract is the system allocator's.
+        unsafe { System.alloc(layout) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: the caller's contract is the system allocator's.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        if COUNTING.with(Cell::get) {
+            ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        }
+        // SAFETY: the caller's contract is the system allocator's.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+/// The allocations `f` makes on this thread.
+fn allocations_in(f: impl FnOnce()) -> usize {
+    let before = ALLOCATIONS.load(Ordering::Relaxed);
+    COUNTING.with(|c| c.set(true));
+    f();
+    COUNTING.with(|c| c.set(false));
+    ALLOCATIONS.load(Ordering::Relaxed) - before
+}
+
+mlp!(Small<2 => relu 4 => sigmoid 1; loss mse>);
+mlp!(Large<300 => relu 64 => tanh 32 => identity 3; loss half_sse; scalar f64>);
+
+/// Runs every method of `net` and every optimizer `rounds` times over `batch`, and
+/// asserts that none of it allocated.
+fn run<N, const P: usize>(net: &mut N, batch: &[(N::Input, N::Output)], rounds: usize) -> f64
+where
+    N: Network<Params = [<N as Network>::Scalar; P]>,
+{
+    let lr = <N::Scalar as backprop::Scalar>::from_f64(1e-3);
+    let mut sgd = Sgd::<N::Scalar, P>::new(lr);
+    let mut momentum = Sgd::<N::Scalar, P>::new(lr).nesterov(lr).weight_decay(lr);
+    let mut adam = Adam::<N::Scalar, P>::new(lr).weight_decay(lr);
+    let mut grads = [<N::Scalar as backprop::Scalar>::ZERO; P];
+    let mut total = 0.0;
+    let count = allocations_in(|| {
+        for _ in 0..rounds {
+            for (x, t) in batch {
+                total += net.forward(x).as_ref()[0].to_f64();
+                total += net
+                    .forward_trace(x)
+                    .activation(1)
+                    .map_or(0.0, |a| a[0].to_f64());
+                total += net.loss(x, t).to_f64();
+                total += net.backward(x, t, &mut grads).to_f64();
+                total += net.train_step(x, t, &mut sgd).to_f64();
+                total += net.train_step(x, t, &mut momentum).to_f64();
+                total += net.train_step(x, t, &mut adam).to_f64();
+            }
+            total += net.train_batch(batch, &mut adam).to_f64();
+            sgd.step(net.params_mut(), &grads);
+            momentum.step(net.params_mut(), &grads);
+            adam.step(net.params_mut(), &grads);
+        }
+    });
+    assert_eq!(count, 0, "{count} allocations while training");
+    total
+}
+
+#[test]
+fn training_and_inference_never_allocate() {
+    let mut small = Small::new(1);
+    let small_batch: Vec<([f32; 2], [f32; 1])> = vec![
+        ([0.0, 1.0], [1.0]),
+        ([1.0, 1.0], [0.0]),
+        ([0.5, -0.5], [0.5]),
+    ];
+    assert!(run(&mut small, &small_batch, 200).is_finite());
+
+    let mut large = Box::new(Large::new(2));
+    let large_batch: Vec<([f64; 300], [f64; 3])> = (0..4)
+        .map(|i| {
+            let x = core::array::from_fn(|j| ((i * 300 + j) % 17) as f64 / 17.0 - 0.5);
+            (x, [0.1 * i as f64, -0.2, 0.3])
+        })
+        .collect();
+    assert!(run(&mut *large, &large_batch, 10).is_finite());
+}
