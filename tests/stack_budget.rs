@@ -14,7 +14,7 @@ const THREAD_ALLOWANCE: usize = 32 * 1024;
 #[test]
 fn train_step_fits_in_its_stack_budget() {
     const _: () = assert!(Wide::TRAIN_STACK_BYTES < 64 * 1024);
-    assert!(Wide::PARAM_BYTES > 8 * Wide::TRAIN_STACK_BYTES);
+    const _: () = assert!(Wide::PARAM_BYTES > 8 * Wide::TRAIN_STACK_BYTES);
     // Built by value, a network this size needs more stack than the test harness's
     // thread has in an unoptimized build: build it on a thread with room.
     // Built by value, a network and an Adam this size need more stack than the test

@@ -111,14 +111,13 @@ impl Codegen<'_> {
         let result = self.output_value();
         let trace_fields = self.traced().into_iter().map(|id| {
             let field = super::ident(self.dag.graph[id].name.clone());
-            let value = match self.plan.strategy(id) {
-                Strategy::Kernel => quote!(#field),
+            match self.plan.strategy(id) {
+                Strategy::Kernel => quote!(#field,),
                 Strategy::Unrolled => {
                     let values = self.values(id);
-                    quote!([#(#values),*])
+                    quote!(#field: [#(#values),*],)
                 }
-            };
-            quote!(#field: #value,)
+            }
         });
         quote! {
             #[allow(
