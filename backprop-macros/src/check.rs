@@ -7,7 +7,7 @@ use proc_macro2::Span;
 use syn::LitInt;
 
 use crate::error::{Errors, closest, expected};
-use crate::names::{self, Activation, Codegen, DEFAULT_SCALAR, Loss, ScalarType};
+use crate::names::{self, Activation, Codegen, DEFAULT_SCALAR, Loss, Math, ScalarType};
 use crate::parse::{ClauseAst, SpecAst};
 
 /// A validated spec: known names, positive widths, a size the compiler can handle.
@@ -21,6 +21,8 @@ pub struct Spec {
     pub scalar: ScalarType,
     /// How the layers are to be written out, and where that was said.
     pub codegen: (Codegen, Span),
+    /// Which `exp` and `tanh` the activations use.
+    pub math: Math,
 }
 
 /// A width and the literal that gave it.
@@ -86,6 +88,7 @@ pub fn check(ast: &SpecAst) -> syn::Result<Spec> {
     });
     let scalar = clauses.scalar.unwrap_or(DEFAULT_SCALAR);
     let codegen = clauses.codegen.unwrap_or((Codegen::Auto, ast.close));
+    let math = clauses.math.unwrap_or(Math::Fast);
     errors.finish(Spec {
         input,
         layers,
@@ -93,6 +96,7 @@ pub fn check(ast: &SpecAst) -> syn::Result<Spec> {
         loss_span,
         scalar,
         codegen,
+        math,
     })
 }
 
@@ -157,10 +161,11 @@ struct Clauses {
     loss: Option<(Loss, Span)>,
     scalar: Option<ScalarType>,
     codegen: Option<(Codegen, Span)>,
+    math: Option<Math>,
 }
 
 impl Clauses {
-    const KEYWORDS: &'static [&'static str] = &["loss", "scalar", "codegen"];
+    const KEYWORDS: &'static [&'static str] = &["loss", "scalar", "codegen", "math"];
 
     fn resolve(clauses: &[ClauseAst], errors: &mut Errors) -> Clauses {
         let mut resolved = Clauses::default();
@@ -198,6 +203,13 @@ impl Clauses {
                     None => {
                         let hint = expected(&value, &names::codegen_names());
                         errors.push(span, format!("unknown codegen '{value}'; {hint}"));
+                    }
+                },
+                "math" => match names::math(&value) {
+                    Some(math) => resolved.math = Some(math),
+                    None => {
+                        let hint = expected(&value, &names::math_names());
+                        errors.push(span, format!("unknown math '{value}'; {hint}"));
                     }
                 },
                 _ => {
@@ -316,6 +328,12 @@ mod tests {
         assert_eq!(
             messages(quote!(X<2 => relu 1; loss mse; codegen unroled>)),
             ["unknown codegen 'unroled'; did you mean 'unrolled'?"]
+        );
+        let exact = check_tokens(quote!(X<2 => tanh 1; loss mse; math exact>)).unwrap();
+        assert_eq!((exact.math, default.math), (Math::Exact, Math::Fast));
+        assert_eq!(
+            messages(quote!(X<2 => relu 1; loss mse; math exakt>)),
+            ["unknown math 'exakt'; did you mean 'exact'?"]
         );
     }
 }

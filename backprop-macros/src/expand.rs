@@ -65,6 +65,21 @@ mod tests {
     }
 
     #[test]
+    fn math_exact_calls_the_exact_functions() {
+        let exact = expand(quote!(E<2 => tanh 2 => sigmoid 1; loss mse; math exact>)).to_string();
+        assert!(
+            exact.contains(":: backprop :: activation :: exact :: tanh"),
+            "{exact}"
+        );
+        assert!(
+            exact.contains(":: backprop :: activation :: exact :: sigmoid"),
+            "{exact}"
+        );
+        let fast = expand(quote!(E<2 => tanh 2 => sigmoid 1; loss mse>)).to_string();
+        assert!(!fast.contains("exact"), "{fast}");
+    }
+
+    #[test]
     fn errors_come_with_a_stub_of_the_type() {
         let out = expand(quote!(pub Bad<2 => rellu 2; loss mse>)).to_string();
         assert!(out.contains("compile_error"), "{out}");

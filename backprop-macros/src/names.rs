@@ -40,6 +40,9 @@ pub struct ActivationRow {
     /// The function in `::backprop::activation` that applies it and the one that
     /// gives its derivative, or `None` for the identity (`a = z`, `dz = da`).
     pub functions: Option<(&'static str, &'static str, DerivativeOf)>,
+    /// Whether `::backprop::activation::exact` has an exact twin of the function, for
+    /// `; math exact` (the activations built on `exp` or `tanh`).
+    pub has_exact: bool,
     pub init: Init,
 }
 
@@ -49,6 +52,7 @@ pub const ACTIVATIONS: &[ActivationRow] = &[
         name: "identity",
         aliases: &["linear"],
         functions: None,
+        has_exact: false,
         init: Init::GlorotUniform,
     },
     ActivationRow {
@@ -56,6 +60,7 @@ pub const ACTIVATIONS: &[ActivationRow] = &[
         name: "relu",
         aliases: &[],
         functions: Some(("relu", "relu_derivative", DerivativeOf::Input)),
+        has_exact: false,
         init: Init::HeUniform,
     },
     ActivationRow {
@@ -63,6 +68,7 @@ pub const ACTIVATIONS: &[ActivationRow] = &[
         name: "sigmoid",
         aliases: &[],
         functions: Some(("sigmoid", "sigmoid_derivative", DerivativeOf::Output)),
+        has_exact: true,
         init: Init::GlorotUniform,
     },
     ActivationRow {
@@ -70,6 +76,7 @@ pub const ACTIVATIONS: &[ActivationRow] = &[
         name: "tanh",
         aliases: &[],
         functions: Some(("tanh", "tanh_derivative", DerivativeOf::Output)),
+        has_exact: true,
         init: Init::GlorotUniform,
     },
 ];
@@ -172,6 +179,28 @@ pub fn codegen(name: &str) -> Option<Codegen> {
 /// Every accepted `codegen` value.
 pub fn codegen_names() -> Vec<&'static str> {
     CODEGENS.iter().map(|(name, _)| *name).collect()
+}
+
+/// Which `exp` and `tanh` activations use (the `math` clause).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Math {
+    /// The runtime's fast approximations, within a few ulp (the default).
+    Fast,
+    /// The platform's or libm's functions.
+    Exact,
+}
+
+/// Every accepted `math` value.
+pub const MATHS: &[(&str, Math)] = &[("fast", Math::Fast), ("exact", Math::Exact)];
+
+/// The math choice spelled `name`, if any.
+pub fn math(name: &str) -> Option<Math> {
+    MATHS.iter().find(|(n, _)| *n == name).map(|(_, m)| *m)
+}
+
+/// Every accepted `math` value.
+pub fn math_names() -> Vec<&'static str> {
+    MATHS.iter().map(|(name, _)| *name).collect()
 }
 
 /// The scalar type of a spec without a `scalar` clause.

@@ -1,6 +1,11 @@
 //! Activation functions, each next to its derivative.
 //!
-//! The generated code calls these by name. A derivative takes whichever of the
+//! The generated code calls these by name. `sigmoid` and `tanh` use the fast
+//! approximations of [`Scalar::fast_exp`] and [`Scalar::fast_tanh`] (within a few ulp
+//! for `f32`, see [`crate::fastmath`]); [`exact`] has the same functions on the
+//! platform's or libm's `exp` and `tanh`, which a spec selects with `; math exact`.
+//!
+//! A derivative takes whichever of the
 //! activation's input `z` or output `a = f(z)` gives it most cheaply: `relu` needs
 //! `z`, `sigmoid` and `tanh` are cheapest from `a`, and each function says which it
 //! takes. Adding an activation means a pair here and a row in the macro's name table.
@@ -26,13 +31,13 @@ pub fn relu_derivative<T: Scalar>(z: T) -> T {
     if z > T::ZERO { T::ONE } else { T::ZERO }
 }
 
-/// The logistic sigmoid, `f(z) = 1 / (1 + e^-z)`.
+/// The logistic sigmoid, `f(z) = 1 / (1 + e^-z)`, with [`Scalar::fast_exp`].
 ///
 /// For very negative `z`, `e^-z` overflows to infinity and the result is exactly 0,
 /// never NaN.
 #[inline(always)]
 pub fn sigmoid<T: Scalar>(z: T) -> T {
-    T::ONE / (T::ONE + (-z).exp())
+    T::ONE / (T::ONE + (-z).fast_exp())
 }
 
 /// The derivative of [`sigmoid`], from its output `a = sigmoid(z)`: `a · (1 − a)`.
@@ -41,10 +46,30 @@ pub fn sigmoid_derivative<T: Scalar>(a: T) -> T {
     a * (T::ONE - a)
 }
 
-/// The hyperbolic tangent, `f(z) = (e^z − e^-z) / (e^z + e^-z)`.
+/// The hyperbolic tangent, `f(z) = (e^z − e^-z) / (e^z + e^-z)`, with
+/// [`Scalar::fast_tanh`].
 #[inline(always)]
 pub fn tanh<T: Scalar>(z: T) -> T {
-    z.tanh()
+    z.fast_tanh()
+}
+
+/// [`sigmoid`](super::sigmoid) and [`tanh`](super::tanh) on the exact `exp` and
+/// `tanh` of [`Scalar`] (the platform's under `std`, libm's without): what a spec with
+/// `; math exact` calls. Their derivatives are the same functions as the fast ones'.
+pub mod exact {
+    use crate::Scalar;
+
+    /// The logistic sigmoid, `f(z) = 1 / (1 + e^-z)`, on the exact `exp`.
+    #[inline(always)]
+    pub fn sigmoid<T: Scalar>(z: T) -> T {
+        T::ONE / (T::ONE + (-z).exp())
+    }
+
+    /// The hyperbolic tangent on the exact `tanh`.
+    #[inline(always)]
+    pub fn tanh<T: Scalar>(z: T) -> T {
+        z.tanh()
+    }
 }
 
 /// The derivative of [`tanh`], from its output `a = tanh(z)`: `1 − a²`.
@@ -73,6 +98,9 @@ mod tests {
         assert!((sigmoid(0.444f64) - 0.609_211_736_849_130_2).abs() < 1e-15);
         assert!((sigmoid(0.5f64) - 0.622_459_331_201_854_6).abs() < 1e-15);
         assert!((tanh(0.5f64) - 0.462_117_157_260_009_7).abs() < 1e-15);
+        assert_eq!(exact::sigmoid(0.444f64), sigmoid(0.444f64));
+        assert!((sigmoid(0.444f32) - exact::sigmoid(0.444f32)).abs() <= 2.0 * f32::EPSILON);
+        assert!((tanh(0.5f32) - exact::tanh(0.5f32)).abs() <= 2.0 * f32::EPSILON);
     }
 
     #[test]

@@ -22,6 +22,7 @@ extern crate std;
 
 pub mod activation;
 mod array;
+pub mod fastmath;
 pub mod gradcheck;
 pub mod init;
 pub mod kernel;

@@ -38,6 +38,16 @@ pub trait Scalar:
     fn exp(self) -> Self;
     /// The hyperbolic tangent.
     fn tanh(self) -> Self;
+    /// `e` raised to `self`, allowed a few ulp of error for speed: for `f32`,
+    /// [`crate::fastmath::exp`]; by default, [`Scalar::exp`].
+    fn fast_exp(self) -> Self {
+        self.exp()
+    }
+    /// The hyperbolic tangent, allowed a few ulp of error for speed: for `f32`,
+    /// [`crate::fastmath::tanh`]; by default, [`Scalar::tanh`].
+    fn fast_tanh(self) -> Self {
+        self.tanh()
+    }
     /// The square root (NaN for negative inputs).
     fn sqrt(self) -> Self;
     /// The absolute value.
@@ -51,8 +61,20 @@ pub trait Scalar:
 /// Implements [`Scalar`] for a float type, with the platform's math under `std` and
 /// libm otherwise (libm is slower on some targets but needs no operating system).
 macro_rules! impl_float {
-    ($t:ty, $exp:path, $tanh:path, $sqrt:path, $fma:path) => {
+    ($t:ty, $exp:path, $tanh:path, $sqrt:path, $fma:path $(, $fast_exp:path, $fast_tanh:path)?) => {
         impl Scalar for $t {
+            $(
+                #[inline(always)]
+                fn fast_exp(self) -> Self {
+                    $fast_exp(self)
+                }
+
+                #[inline(always)]
+                fn fast_tanh(self) -> Self {
+                    $fast_tanh(self)
+                }
+            )?
+
             const ZERO: Self = 0.0;
             const ONE: Self = 1.0;
             const EPSILON: Self = <$t>::EPSILON;
@@ -109,7 +131,15 @@ macro_rules! impl_float {
     };
 }
 
-impl_float!(f32, libm::expf, libm::tanhf, libm::sqrtf, libm::fmaf);
+impl_float!(
+    f32,
+    libm::expf,
+    libm::tanhf,
+    libm::sqrtf,
+    libm::fmaf,
+    crate::fastmath::exp,
+    crate::fastmath::tanh
+);
 impl_float!(f64, libm::exp, libm::tanh, libm::sqrt, libm::fma);
 
 #[cfg(test)]

@@ -142,35 +142,29 @@ impl Codegen<'_> {
         (factor != 1.0).then(|| self.literal(factor))
     }
 
-    /// Hands the layer's parameter gradients to the sink: `let dw1_0_1 = dz1_0 * x_1;`
-    /// per weight and one `sink.accept`, or one `sink.dense` call that also returns the
-    /// input's gradient.
+    /// Hands the layer's parameter gradients to the sink: one `sink.accept` of
+    /// `[dz1_0 * x_0, …, dz1_0, …]` (weights row-major, then biases), or one
+    /// `sink.dense` call that also returns the input's gradient.
     fn parameter_gradients(&self, node: NodeId, dense: &Dense) -> Vec<TokenStream> {
         let producer = self.input_of(node);
         let units = self.dag.graph[node].width;
         match self.plan.strategy(node) {
             Strategy::Unrolled => {
+                // One statement for the whole layer: a `let` per weight gradient would
+                // nest one debug-info scope per weight, which LLVM walks recursively.
                 let inputs = self.values(producer);
-                let mut statements = Vec::new();
-                for to in 0..units {
+                let weights = (0..units).flat_map(|to| {
                     let dz = self.gradient(node, to);
-                    for (from, input) in inputs.iter().enumerate() {
-                        let slot = super::slot(&Self::weight(dense, to, from));
-                        statements.push(quote!(let #slot = #dz * #input;));
-                    }
-                }
-                let weights = (0..units)
-                    .flat_map(|to| (0..dense.inputs).map(move |from| (to, from)))
-                    .map(|(to, from)| super::slot(&Self::weight(dense, to, from)));
+                    inputs.iter().map(move |input| quote!(#dz * #input))
+                });
                 let biases = (0..units).map(|to| self.gradient(node, to));
                 let (offset, len) = (
                     self.usize(dense.weights),
                     self.usize(dense.inputs * units + units),
                 );
-                statements.push(quote! {
+                vec![quote! {
                     sink.accept::<#offset, #len>(&[#(#weights,)* #(#biases),*]);
-                });
-                statements
+                }]
             }
             Strategy::Kernel => {
                 let shape = self.layer_shape(node, dense);

@@ -10,7 +10,7 @@ use quote::quote;
 
 use super::Codegen;
 use crate::graph::{Dense, NodeId, Op};
-use crate::names::{Activation, LossForm};
+use crate::names::{Activation, LossForm, Math};
 use crate::plan::Strategy;
 
 impl Codegen<'_> {
@@ -91,9 +91,14 @@ impl Codegen<'_> {
     /// the layer (`a1 = z1` for the identity).
     fn activation(&self, node: NodeId, activation: Activation) -> Vec<TokenStream> {
         let producer = self.input_of(node);
-        let function = activation.row().functions.map(|(function, _, _)| {
+        let row = activation.row();
+        let function = row.functions.map(|(function, _, _)| {
             let function = super::ident(function.to_owned());
-            quote!(::backprop::activation::#function)
+            if row.has_exact && self.dag.math == Math::Exact {
+                quote!(::backprop::activation::exact::#function)
+            } else {
+                quote!(::backprop::activation::#function)
+            }
         });
         match self.plan.strategy(node) {
             Strategy::Unrolled => (0..self.dag.graph[node].width)

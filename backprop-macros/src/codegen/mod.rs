@@ -223,11 +223,6 @@ fn ident(name: String) -> Ident {
     Ident::new(&name, Span::call_site())
 }
 
-/// The gradient slot of a parameter in `grads`: `dw1_0_1` for `w1_0_1`.
-fn slot(parameter: &Ident) -> Ident {
-    format_ident!("d{}", parameter)
-}
-
 /// A name derived from the user's: `XorTrace` from `Xor`, at the user's span.
 fn suffixed(name: &Ident, suffix: &str) -> Ident {
     format_ident!("{}{}", name, suffix, span = name.span())

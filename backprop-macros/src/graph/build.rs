@@ -58,6 +58,7 @@ pub fn build(spec: &Spec) -> Dag {
         scalar: spec.scalar,
         params: offset,
         codegen: spec.codegen,
+        math: spec.math,
     }
 }
 

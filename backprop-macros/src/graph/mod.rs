@@ -15,7 +15,7 @@ use petgraph::graph::{DiGraph, NodeIndex};
 use petgraph::visit::EdgeRef;
 use proc_macro2::Span;
 
-use crate::names::{Activation, Codegen, Init, Loss, ScalarType};
+use crate::names::{Activation, Codegen, Init, Loss, Math, ScalarType};
 
 /// A node of the DAG.
 pub type NodeId = NodeIndex;
@@ -33,6 +33,8 @@ pub struct Dag {
     pub params: usize,
     /// How the spec asks for the layers to be written out, and where it asked.
     pub codegen: (Codegen, Span),
+    /// Which `exp` and `tanh` the activations use.
+    pub math: Math,
 }
 
 /// One operation and the vector it produces.
