@@ -52,7 +52,7 @@ pub fn exp(x: f32) -> f32 {
     p = p * r + 8.333_452e-3;
     p = p * r + 4.166_579_6e-2;
     p = p * r + 1.666_666_5e-1;
-    p = p * r + 5.000_000_1e-1;
+    p = p * r + 5e-1;
     let e_r = p * r * r + r + 1.0;
     // 2ⁿ as 2ᵃ · 2ᵇ with a = ⌊n/2⌋, b = n − a: n lies in [−126, 128], so both halves
     // are normal numbers built from their exponent bits alone.
@@ -78,10 +78,10 @@ pub fn tanh(x: f32) -> f32 {
     // Small |x|: an odd polynomial, accurate where 1 − 2/(e^{2x}+1) would cancel.
     let z = x * x;
     let mut p = -5.704_988_7e-3_f32;
-    p = p * z + 2.063_908_9e-2;
+    p = p * z + 2.063_909e-2;
     p = p * z - 5.373_971_6e-2;
     p = p * z + 1.333_144_2e-1;
-    p = p * z - 3.333_328_2e-1;
+    p = p * z - 3.333_328e-1;
     let small = p * z * x + x;
     // Large |x|: from exp, which saturates to 1 cleanly (e^{2|x|} = ∞ gives 1).
     let large = 1.0 - 2.0 / (exp(2.0 * magnitude) + 1.0);

@@ -128,7 +128,8 @@ impl Codegen<'_> {
                 clippy::unreadable_literal,
                 clippy::excessive_precision,
                 clippy::suboptimal_flops,
-                clippy::needless_borrow
+                clippy::needless_borrow,
+                clippy::possible_missing_comma
             )]
             impl #name {
                 /// The input width.
