@@ -1,0 +1,45 @@
+//! Networks of every form the code generator writes, under the strictest lints.
+#![deny(
+    clippy::all,
+    clippy::pedantic,
+    clippy::nursery,
+    missing_docs,
+    unreachable_pub,
+    unused,
+    warnings
+)]
+
+use backprop::mlp;
+use backprop::optim::Sgd;
+
+mlp!(
+    /// The seed network, written out.
+    pub Seed<2 => relu 2 => sigmoid 1; loss half_sse>
+);
+
+mlp!(
+    /// Kernel layers and unrolled ones, with the conversions between them.
+    pub Mixed<40 => tanh 12 => relu 30 => identity 3; loss mse>
+);
+
+mlp!(
+    /// Every layer a kernel call, in f64 with exact math.
+    pub Kernels<9 => sigmoid 30 => tanh 20; loss mse; scalar f64; codegen kernels; math exact>
+);
+
+mlp!(
+    /// A network private to this crate, whose generated `pub` items must not trip
+    /// `unreachable_pub`.
+    Hidden<3 => relu 5 => identity 1; loss mse>
+);
+
+/// Trains each network one step, so that every generated item is used.
+#[must_use]
+pub fn train_all() -> f64 {
+    let mut sgd = Sgd::new(0.1);
+    let seed = Seed::new(1).train_step(&[0.5, 0.5], &[1.0], &mut sgd);
+    let mixed = Mixed::new(2).loss(&[0.1; 40], &[0.0; 3]);
+    let kernels = Kernels::new(3).forward_trace(&[0.2; 9]).a2[0];
+    let hidden = Hidden::new(4).train_step(&[1.0, 2.0, 3.0], &[0.5], &mut Sgd::new(0.1));
+    f64::from(seed + mixed + hidden) + kernels
+}
