@@ -2,15 +2,16 @@
 //! (`codegen unrolled`), as kernel calls (`codegen kernels`) and as the cost model
 //! mixes them (`codegen auto`) computes the same outputs and gradients, and the fused
 //! `train_step` (each layer's gradient handed to the optimizer as soon as it is known)
-//! takes exactly the step that `backward` followed by `Optimizer::step` takes.
+//! takes the step that `backward` followed by `Optimizer::step` takes (exactly, or
+//! within a rounding where plain SGD multiplies in another order).
 
 use backprop::init::SplitMix64;
 use backprop::optim::{Adam, Sgd};
 use backprop::{Network, Optimizer, mlp};
 
-mlp!(Unrolled<24 => tanh 12 => relu 20 => sigmoid 3; loss mse; scalar f64; codegen unrolled>);
-mlp!(Kernels<24 => tanh 12 => relu 20 => sigmoid 3; loss mse; scalar f64; codegen kernels>);
-mlp!(Auto<24 => tanh 12 => relu 20 => sigmoid 3; loss mse; scalar f64>);
+mlp!(Unrolled<24 => tanh 12 => relu 4 => sigmoid 3; loss mse; scalar f64; codegen unrolled>);
+mlp!(Kernels<24 => tanh 12 => relu 4 => sigmoid 3; loss mse; scalar f64; codegen kernels>);
+mlp!(Auto<24 => tanh 12 => relu 4 => sigmoid 3; loss mse; scalar f64>);
 
 fn sample(rng: &mut SplitMix64) -> ([f64; 24], [f64; 3]) {
     let x = core::array::from_fn(|_| 2.0 * rng.next_f64() - 1.0);
@@ -19,14 +20,19 @@ fn sample(rng: &mut SplitMix64) -> ([f64; 24], [f64; 3]) {
 }
 
 fn close(a: &[f64], b: &[f64]) -> bool {
-    a.iter()
-        .zip(b)
-        .all(|(a, b)| (a - b).abs() <= 1e-12 * a.abs().max(b.abs()).max(1.0))
+    close_to(a, b, 1e-12)
+}
+
+fn close_to(a: &[f64], b: &[f64], tolerance: f64) -> bool {
+    a.len() == b.len()
+        && a.iter()
+            .zip(b)
+            .all(|(a, b)| (a - b).abs() <= tolerance * a.abs().max(b.abs()).max(1.0))
 }
 
 #[test]
 fn the_auto_plan_mixes_both_forms() {
-    // 24·12 = 288 weights: a kernel; 12·20 = 240 and 20·3 = 60: unrolled.
+    // 24·12 = 288 weights: a kernel; 12·4 = 48 and 4·3 = 12: unrolled.
     let trace = Auto::new(1).forward_trace(&[0.5; 24]);
     assert_eq!(trace.a3.len(), 3);
 }
@@ -72,8 +78,14 @@ fn fused_step_matches<N: Network<Scalar = f64>, O: Optimizer<N::Params> + Clone>
         let mut grads = <N::Params as backprop::Array<f64>>::zeros();
         let reference_loss = reference.backward(&x_n, &t_n, &mut grads);
         reference_opt.step(reference.params_mut(), &grads);
-        assert_eq!(loss, reference_loss);
-        assert_eq!(fused.params(), reference.params());
+        // Plain SGD updates a weight row as θ − (lr·d)·x, the reference as θ − lr·(d·x):
+        // one rounding apart per step, which five steps keep within 1e-13.
+        assert!(close_to(&[loss], &[reference_loss], 1e-13));
+        assert!(close_to(
+            fused.params().as_ref(),
+            reference.params().as_ref(),
+            1e-13
+        ));
     }
 }
 

@@ -148,7 +148,7 @@ gradcheck_test! {
     kernels_sigmoid_mse: [3 => sigmoid 4 => sigmoid 2; loss mse; codegen kernels],
     kernels_tanh_half_sse: [3 => tanh 4 => tanh 2; loss half_sse; codegen kernels],
     kernels_wide: [19 => tanh 13 => relu 9 => sigmoid 5; loss mse; codegen kernels],
-    auto_kernel_then_unrolled: [40 => tanh 12 => relu 30 => identity 3; loss mse],
+    auto_kernel_then_unrolled: [40 => tanh 12 => relu 5 => identity 3; loss mse],
     auto_unrolled_then_kernel: [3 => relu 10 => tanh 40 => identity 2; loss half_sse],
     auto_kernel_output: [9 => tanh 30 => sigmoid 20; loss mse],
 }

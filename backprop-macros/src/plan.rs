@@ -10,11 +10,12 @@ use crate::graph::{Dag, NodeId, Op};
 use crate::names::{Codegen, ScalarType};
 
 /// The largest dense layer, in weights (`inputs × units`), that `codegen auto` writes
-/// out as scalar statements. Measured on the project's test machine
-/// (`BENCHMARKS.md`): up to this size unrolled code is as fast as the kernels or
-/// faster and builds in well under a second; past it, build time grows with every
-/// weight while the kernels' speed does not improve.
-pub const UNROLL_MAX_WEIGHTS: usize = 256;
+/// out as scalar statements. Measured (`cargo bench --bench cost_model`, table in
+/// `BENCHMARKS.md`): one training step of an 8 → tanh 8 layer (64 weights) is 18%
+/// faster unrolled, a 16 → tanh 8 layer (128) is 40% slower, and with relu the kernels
+/// are as fast from 16 weights on; past a few hundred weights unrolled code is also
+/// slow to build.
+pub const UNROLL_MAX_WEIGHTS: usize = 64;
 
 /// The most weights, over the whole network, that `codegen unrolled` writes out. rustc's
 /// time grows faster than the code: measured (`BENCHMARKS.md`), 4,160 unrolled weights
@@ -215,7 +216,7 @@ mod tests {
     #[test]
     fn small_layers_unroll_and_large_ones_call_kernels() {
         assert_eq!(
-            strategies(quote!(N<64 => relu 32 => identity 4; loss mse>)),
+            strategies(quote!(N<64 => relu 32 => identity 2; loss mse>)),
             [
                 "x: Kernel",
                 "z1: Kernel",
@@ -235,15 +236,15 @@ mod tests {
                 .iter()
                 .all(|s| s.ends_with("Kernel"))
         );
-        let forced = strategies(quote!(N<64 => relu 32 => identity 4; loss mse; codegen unrolled>));
+        let forced = strategies(quote!(N<64 => relu 32 => identity 2; loss mse; codegen unrolled>));
         assert_eq!(forced[1], "z1: Unrolled");
     }
 
     #[test]
     fn the_threshold_is_inclusive() {
-        let at = strategies(quote!(N<16 => relu 16; loss mse>));
+        let at = strategies(quote!(N<8 => relu 8; loss mse>));
         assert_eq!(at[1], "z1: Unrolled");
-        let past = strategies(quote!(N<257 => relu 1; loss mse>));
+        let past = strategies(quote!(N<65 => relu 1; loss mse>));
         assert_eq!(past[1], "z1: Kernel");
     }
 

@@ -11,10 +11,6 @@ use super::dense::{dense_backward, dense_backward_params};
 use super::view::{layer, layer_mut, segment_mut};
 use crate::{Optimizer, Scalar};
 
-/// The gradients of one row handed to the optimizer at a time by [`Update`]: bounds
-/// the stack a step needs whatever the layer's width.
-const CHUNK: usize = 64;
-
 /// The destination of a backward pass's parameter gradients, for a network of `N`
 /// parameters of type `T`.
 ///
@@ -132,7 +128,7 @@ impl<T: Scalar, O: Optimizer<[T; N]>, const N: usize> GradientSink<T, N> for Upd
             for (dx, &w) in dx.iter_mut().zip(row.iter()) {
                 *dx = d.mul_add(w, *dx);
             }
-            update_row(self.optimizer, OFFSET + unit * IN, row, x, d);
+            self.optimizer.update_scaled(OFFSET + unit * IN, row, d, x);
         }
         self.optimizer.update(OFFSET + IN * OUT, biases, dz);
         dx
@@ -146,29 +142,9 @@ impl<T: Scalar, O: Optimizer<[T; N]>, const N: usize> GradientSink<T, N> for Upd
     ) {
         let (weights, biases) = layer_mut::<OFFSET, IN, OUT, T, N>(self.params);
         for (unit, (row, &d)) in weights.iter_mut().zip(dz).enumerate() {
-            update_row(self.optimizer, OFFSET + unit * IN, row, x, d);
+            self.optimizer.update_scaled(OFFSET + unit * IN, row, d, x);
         }
         self.optimizer.update(OFFSET + IN * OUT, biases, dz);
-    }
-}
-
-/// Updates one row of weights, at `offset`, from its gradient `d · x`, handed over in
-/// chunks of [`CHUNK`] so the stack holds no more than one chunk.
-#[inline(always)]
-fn update_row<T: Scalar, O: Optimizer<[T; N]>, const N: usize>(
-    optimizer: &mut O,
-    offset: usize,
-    row: &mut [T],
-    x: &[T],
-    d: T,
-) {
-    let mut grads = [T::ZERO; CHUNK];
-    for (start, (row, x)) in (row.chunks_mut(CHUNK).zip(x.chunks(CHUNK))).enumerate() {
-        let grads = &mut grads[..x.len()];
-        for (grad, &x) in grads.iter_mut().zip(x) {
-            *grad = d * x;
-        }
-        optimizer.update(offset + start * CHUNK, row, grads);
     }
 }
 

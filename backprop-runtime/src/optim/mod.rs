@@ -32,6 +32,29 @@ pub trait Optimizer<P: ?Sized + ParamArray> {
     /// array, from their gradients `grads` (of the same length).
     fn update(&mut self, offset: usize, params: &mut [P::Scalar], grads: &[P::Scalar]);
 
+    /// Updates `params` (at `offset`, as in [`update`](Self::update)) from the gradient
+    /// `scale · x`: the form a dense layer's weight row has, `∂L/∂z · input`. The
+    /// default hands `update` the products in chunks; SGD overrides it with one pass.
+    #[inline]
+    fn update_scaled(
+        &mut self,
+        offset: usize,
+        params: &mut [P::Scalar],
+        scale: P::Scalar,
+        x: &[P::Scalar],
+    ) {
+        /// The gradients formed at a time: bounds the stack whatever the row's length.
+        const CHUNK: usize = 64;
+        let mut grads = [<P::Scalar as Scalar>::ZERO; CHUNK];
+        for (start, (params, x)) in params.chunks_mut(CHUNK).zip(x.chunks(CHUNK)).enumerate() {
+            let grads = &mut grads[..x.len()];
+            for (grad, &x) in grads.iter_mut().zip(x) {
+                *grad = scale * x;
+            }
+            self.update(offset + start * CHUNK, params, grads);
+        }
+    }
+
     /// Applies one whole step to `params` given their gradient `grads`.
     fn step(&mut self, params: &mut P, grads: &P) {
         self.begin_step();
@@ -46,6 +69,16 @@ impl<P: ?Sized + ParamArray, O: Optimizer<P> + ?Sized> Optimizer<P> for &mut O {
 
     fn update(&mut self, offset: usize, params: &mut [P::Scalar], grads: &[P::Scalar]) {
         (**self).update(offset, params, grads);
+    }
+
+    fn update_scaled(
+        &mut self,
+        offset: usize,
+        params: &mut [P::Scalar],
+        scale: P::Scalar,
+        x: &[P::Scalar],
+    ) {
+        (**self).update_scaled(offset, params, scale, x);
     }
 }
 

@@ -77,11 +77,19 @@ impl<T: Scalar, const N: usize> Sgd<T, N> {
     }
 }
 
+impl<T: Scalar, const N: usize> Sgd<T, N> {
+    /// Whether a step is `θ ← θ − lr·g` and nothing else.
+    #[inline(always)]
+    fn is_plain(&self) -> bool {
+        self.momentum == T::ZERO && self.weight_decay == T::ZERO
+    }
+}
+
 impl<T: Scalar, const N: usize> Optimizer<[T; N]> for Sgd<T, N> {
     #[inline]
     fn update(&mut self, offset: usize, params: &mut [T], grads: &[T]) {
         // Plain SGD is the common case in hot loops: keep it to one multiply-add.
-        if self.momentum == T::ZERO && self.weight_decay == T::ZERO {
+        if self.is_plain() {
             let rate = -self.lr;
             for (theta, &grad) in params.iter_mut().zip(grads) {
                 *theta = rate.mul_add(grad, *theta);
@@ -101,6 +109,27 @@ impl<T: Scalar, const N: usize> Optimizer<[T; N]> for Sgd<T, N> {
                 };
             }
             *theta -= self.lr * g;
+        }
+    }
+
+    #[inline]
+    fn update_scaled(&mut self, offset: usize, params: &mut [T], scale: T, x: &[T]) {
+        if !self.is_plain() {
+            // The chunked default, through `update`.
+            let mut grads = [T::ZERO; 64];
+            for (start, (params, x)) in params.chunks_mut(64).zip(x.chunks(64)).enumerate() {
+                let grads = &mut grads[..x.len()];
+                for (grad, &x) in grads.iter_mut().zip(x) {
+                    *grad = scale * x;
+                }
+                self.update(offset + start * 64, params, grads);
+            }
+            return;
+        }
+        // θ ← θ − (lr·scale)·x: one pass, no gradient formed.
+        let rate = -self.lr * scale;
+        for (theta, &x) in params.iter_mut().zip(x) {
+            *theta = rate.mul_add(x, *theta);
         }
     }
 }

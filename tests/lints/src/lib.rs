@@ -19,7 +19,7 @@ mlp!(
 
 mlp!(
     /// Kernel layers and unrolled ones, with the conversions between them.
-    pub Mixed<40 => tanh 12 => relu 30 => identity 3; loss mse>
+    pub Mixed<40 => tanh 12 => relu 5 => identity 3; loss mse>
 );
 
 mlp!(
