@@ -48,3 +48,14 @@ fn train_step_fits_in_its_stack_budget() {
         .expect("the thread finishes");
     assert!(after < before, "{after} !< {before}");
 }
+
+#[test]
+fn optimizer_state_is_counted_at_compile_time() {
+    use backprop::optim::Sgd;
+    mlp!(Seed<2 => relu 2 => sigmoid 1; loss mse>);
+    // Two moment arrays for Adam, one momentum array for SGD, plus their settings.
+    const _: () = assert!(Adam::<f32, { Seed::PARAMS }>::STATE_BYTES >= 2 * Seed::PARAM_BYTES);
+    const _: () = assert!(Sgd::<f32, { Seed::PARAMS }>::STATE_BYTES >= Seed::PARAM_BYTES);
+    assert_eq!(Seed::PARAM_BYTES, 9 * 4);
+    assert!(Adam::<f32, { Seed::PARAMS }>::STATE_BYTES < 2 * Seed::PARAM_BYTES + 64);
+}

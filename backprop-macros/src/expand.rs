@@ -75,8 +75,12 @@ mod tests {
             exact.contains(":: backprop :: activation :: exact :: sigmoid"),
             "{exact}"
         );
-        let fast = expand(quote!(E<2 => tanh 2 => sigmoid 1; loss mse>)).to_string();
+        let fast = quote!(E<2 => tanh 20 => sigmoid 1; loss mse; codegen kernels>);
+        let fast = expand(fast).to_string();
         assert!(!fast.contains("exact"), "{fast}");
+        // Unrolled layers call the exact functions either way.
+        let unrolled = expand(quote!(E<2 => tanh 2 => sigmoid 1; loss mse>)).to_string();
+        assert!(unrolled.contains(":: backprop :: activation :: exact :: tanh"));
     }
 
     #[test]

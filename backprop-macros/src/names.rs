@@ -184,7 +184,9 @@ pub fn codegen_names() -> Vec<&'static str> {
 /// Which `exp` and `tanh` activations use (the `math` clause).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Math {
-    /// The runtime's fast approximations, within a few ulp (the default).
+    /// The fastest functions for each form, within a few ulp (the default): the
+    /// runtime's vectorizable approximations in kernel layers, the exact functions in
+    /// unrolled ones, where they are faster one value at a time.
     Fast,
     /// The platform's or libm's functions.
     Exact,

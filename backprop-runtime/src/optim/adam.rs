@@ -29,6 +29,10 @@ pub struct Adam<T, const N: usize> {
 }
 
 impl<T: Scalar, const N: usize> Adam<T, N> {
+    /// The bytes this optimizer takes, its state included, for budgets checked at
+    /// compile time: `const _: () = assert!(Adam::<f32, {Net::PARAMS}>::STATE_BYTES < 8192);`.
+    pub const STATE_BYTES: usize = core::mem::size_of::<Self>();
+
     /// Adam with learning rate `lr` and the default β1, β2, ε.
     pub fn new(lr: T) -> Self {
         Adam {

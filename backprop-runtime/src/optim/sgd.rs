@@ -30,6 +30,10 @@ pub struct Sgd<T, const N: usize> {
 }
 
 impl<T: Scalar, const N: usize> Sgd<T, N> {
+    /// The bytes this optimizer takes, its state included, for budgets checked at
+    /// compile time: `const _: () = assert!(Sgd::<f32, {Net::PARAMS}>::STATE_BYTES < 8192);`.
+    pub const STATE_BYTES: usize = core::mem::size_of::<Self>();
+
     /// Plain gradient descent with learning rate `lr`.
     pub fn new(lr: T) -> Self {
         Sgd {
