@@ -98,3 +98,25 @@ fn the_fused_train_step_is_backward_then_step() {
     fused_step_matches::<Kernels, _>(Adam::new(1e-2));
     fused_step_matches::<Auto, _>(Adam::new(1e-2).weight_decay(0.1));
 }
+
+/// `backward_block` over `B` samples against `backward` on each in turn.
+fn block_matches_samples<N: Network<Scalar = f64, Input = [f64; 24], Output = [f64; 3]>>() {
+    let mut rng = SplitMix64::new(5);
+    let net = N::new(9);
+    let samples: [([f64; 24], [f64; 3]); 5] = core::array::from_fn(|_| sample(&mut rng));
+    let mut block_grads = <N::Params as backprop::Array<f64>>::zeros();
+    let xs = samples.each_ref().map(|(x, _)| x);
+    let targets = samples.each_ref().map(|(_, t)| t);
+    let block_loss = net.backward_block(xs, targets, &mut block_grads);
+    let mut grads = <N::Params as backprop::Array<f64>>::zeros();
+    let loss: f64 = samples.iter().map(|(x, t)| net.backward(x, t, &mut grads)).sum();
+    assert!(close(&[block_loss], &[loss]));
+    assert!(close(block_grads.as_ref(), grads.as_ref()));
+}
+
+#[test]
+fn a_block_of_samples_equals_one_sample_at_a_time() {
+    block_matches_samples::<Unrolled>();
+    block_matches_samples::<Kernels>();
+    block_matches_samples::<Auto>();
+}

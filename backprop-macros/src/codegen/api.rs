@@ -108,6 +108,7 @@ impl Codegen<'_> {
         let forward = self.forward_statements();
         let loss = self.loss_statements();
         let backward = self.backward_statements();
+        let block = self.block_statements();
         let result = self.output_value();
         let trace_fields = self.traced().into_iter().map(|id| {
             let field = super::ident(self.dag.graph[id].name.clone());
@@ -209,6 +210,22 @@ impl Codegen<'_> {
                     opt.begin_step();
                     let mut sink = ::backprop::kernel::Update::new(&mut self.params, opt);
                     Self::backward_into(&mut sink, x, target)
+                }
+
+                /// The summed loss of `B` samples, `xs` against `targets`, adding the sum
+                /// of their gradients into `grads`. Every layer runs over all `B` samples
+                /// at once through the batch kernels, so each weight is read once per
+                /// block rather than once per sample; `train_batch` uses blocks of 8.
+                pub fn backward_block<const B: usize>(
+                    &self,
+                    xs: [&#input; B],
+                    targets: [&#output; B],
+                    grads: &mut #params,
+                ) -> #scalar {
+                    let params = &self.params;
+                    let mut sink = ::backprop::kernel::Accumulate::new(&self.params, grads);
+                    #(#block)*
+                    loss
                 }
 
                 /// The forward and backward pass for `x` against `target`, sending every
@@ -381,6 +398,14 @@ impl Codegen<'_> {
                 }
                 fn backward(&self, x: &#input, target: &#output, grads: &mut #params) -> #scalar {
                     #name::backward(self, x, target, grads)
+                }
+                fn backward_block<const B: usize>(
+                    &self,
+                    xs: [&#input; B],
+                    targets: [&#output; B],
+                    grads: &mut #params,
+                ) -> #scalar {
+                    #name::backward_block(self, xs, targets, grads)
                 }
                 fn train_step<O: ::backprop::Optimizer<#params>>(
                     &mut self,

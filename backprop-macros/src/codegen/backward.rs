@@ -131,7 +131,7 @@ impl Codegen<'_> {
     }
 
     /// `∂L/∂y = factor · (y − t)`: the factor as a literal, or `None` when it is 1.
-    fn loss_factor(&self) -> Option<TokenStream> {
+    pub(super) fn loss_factor(&self) -> Option<TokenStream> {
         let LossForm::SquaredError { scale, mean } = self.loss_form();
         let count = if mean {
             self.dag.graph[self.dag.output()].width as f64

@@ -10,6 +10,7 @@
 
 mod api;
 mod backward;
+mod batch;
 mod forward;
 
 use proc_macro2::{Ident, Literal, Span, TokenStream};

@@ -85,6 +85,61 @@ pub fn squared_error<T: Scalar, const N: usize>(y: &[T; N], t: &[T; N], scale: T
     scale * sum / count
 }
 
+/// [`map`] over each of `B` samples' vectors.
+#[inline]
+pub fn map_rows<T: Scalar, const N: usize, const B: usize>(
+    z: &[[T; N]; B],
+    f: impl Fn(T) -> T + Copy,
+) -> [[T; N]; B] {
+    let mut a = [[T::ZERO; N]; B];
+    for (a, z) in a.iter_mut().zip(z) {
+        *a = map(z, f);
+    }
+    a
+}
+
+/// [`chain`] over each of `B` samples' vectors.
+#[inline]
+pub fn chain_rows<T: Scalar, const N: usize, const B: usize>(
+    upstream: &[[T; N]; B],
+    at: &[[T; N]; B],
+    derivative: impl Fn(T) -> T + Copy,
+) -> [[T; N]; B] {
+    let mut gradient = [[T::ZERO; N]; B];
+    for ((g, u), v) in gradient.iter_mut().zip(upstream).zip(at) {
+        *g = chain(u, v, derivative);
+    }
+    gradient
+}
+
+/// `yₛ − tₛ` for each of `B` samples.
+#[inline]
+pub fn sub_rows<T: Scalar, const N: usize, const B: usize>(
+    y: &[[T; N]; B],
+    t: [&[T; N]; B],
+) -> [[T; N]; B] {
+    let mut e = [[T::ZERO; N]; B];
+    for ((e, y), t) in e.iter_mut().zip(y).zip(t) {
+        *e = sub(y, t);
+    }
+    e
+}
+
+/// `factor · eₛ` for each of `B` samples.
+#[inline]
+pub fn scaled_rows<T: Scalar, const N: usize, const B: usize>(
+    e: &[[T; N]; B],
+    factor: T,
+) -> [[T; N]; B] {
+    map_rows(e, |e| factor * e)
+}
+
+/// `Σₛ Σᵢ eₛᵢ²` over `B` samples.
+#[inline]
+pub fn sum_of_squares_rows<T: Scalar, const N: usize, const B: usize>(e: &[[T; N]; B]) -> T {
+    e.iter().fold(T::ZERO, |total, e| total + sum_of_squares(e))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -102,5 +157,18 @@ mod tests {
         assert_eq!(sum_of_squares(&many), 570.0);
         assert_eq!(squared_error(&[1.0, 3.0], &[0.0, 0.0], 1.0, true), 5.0);
         assert_eq!(squared_error(&[1.0, 3.0], &[0.0, 0.0], 0.5, false), 5.0);
+        let rows = [[-1.0f64, 2.0], [3.0, -4.0]];
+        assert_eq!(
+            map_rows(&rows, crate::activation::relu),
+            [[0.0, 2.0], [3.0, 0.0]]
+        );
+        let ones = [[1.0, 1.0]; 2];
+        assert_eq!(chain_rows(&rows, &rows, |v| v), [[1.0, 4.0], [9.0, 16.0]]);
+        assert_eq!(
+            sub_rows(&rows, [&ones[0], &ones[1]]),
+            [[-2.0, 1.0], [2.0, -5.0]]
+        );
+        assert_eq!(scaled_rows(&rows, 2.0)[1], [6.0, -8.0]);
+        assert_eq!(sum_of_squares_rows(&rows), 30.0);
     }
 }

@@ -10,18 +10,26 @@
 //! - [`view`]: the weights and biases of one layer as arrays, borrowed from the flat
 //!   parameter array without copying, with their bounds checked at compile time;
 //! - [`dense`]: `z = W·x + b` and its backward pass;
+//! - [`batch`]: the same over a block of samples, each weight row loaded once for all;
 //! - [`elementwise`]: activations applied unit by unit, the chain rule through them,
 //!   and the squared-error loss;
 //! - [`sink`]: where the backward pass sends each layer's gradient: added into a
 //!   gradient array ([`Accumulate`], for `backward`) or handed straight to an
 //!   optimizer ([`Update`], for `train_step`).
 
+pub mod batch;
 pub mod dense;
 pub mod elementwise;
 pub mod sink;
 pub mod view;
 
+pub use batch::{
+    dense_backward_params_batch, dense_forward_batch, dense_input_gradient_batch, rows,
+};
 pub use dense::{dense_backward, dense_backward_params, dense_forward};
-pub use elementwise::{chain, map, scaled, squared_error, sub, sum_of_squares};
+pub use elementwise::{
+    chain, chain_rows, map, map_rows, scaled, scaled_rows, squared_error, sub, sub_rows,
+    sum_of_squares, sum_of_squares_rows,
+};
 pub use sink::{Accumulate, GradientSink, Update};
 pub use view::{layer, layer_mut, segment, segment_mut};

@@ -7,6 +7,7 @@
 //! needs no gradient array the size of the network, and each weight is read and
 //! written once per step.
 
+use super::batch::{dense_backward_params_batch, dense_input_gradient_batch};
 use super::dense::{dense_backward, dense_backward_params};
 use super::view::{layer, layer_mut, segment_mut};
 use crate::{Optimizer, Scalar};
@@ -50,6 +51,39 @@ impl<'a, T, const N: usize> Accumulate<'a, T, N> {
     /// A sink adding the gradients of `params` into `grads`.
     pub fn new(params: &'a [T; N], grads: &'a mut [T; N]) -> Self {
         Accumulate { params, grads }
+    }
+}
+
+impl<T: Scalar, const N: usize> Accumulate<'_, T, N> {
+    /// The backward pass of a kernel dense layer at `OFFSET` over `B` samples: adds
+    /// the sum of the samples' parameter gradients into `grads` and returns each
+    /// sample's input gradient.
+    #[inline(always)]
+    pub fn dense_batch<const OFFSET: usize, const IN: usize, const OUT: usize, const B: usize>(
+        &mut self,
+        xs: [&[T; IN]; B],
+        dzs: &[[T; OUT]; B],
+    ) -> [[T; IN]; B] {
+        let (weights, _) = layer::<OFFSET, IN, OUT, T, N>(self.params);
+        let dx = dense_input_gradient_batch(weights, dzs);
+        self.dense_params_batch::<OFFSET, IN, OUT, B>(xs, dzs);
+        dx
+    }
+
+    /// [`dense_batch`](Self::dense_batch) for a layer whose input needs no gradient.
+    #[inline(always)]
+    pub fn dense_params_batch<
+        const OFFSET: usize,
+        const IN: usize,
+        const OUT: usize,
+        const B: usize,
+    >(
+        &mut self,
+        xs: [&[T; IN]; B],
+        dzs: &[[T; OUT]; B],
+    ) {
+        let (dw, db) = layer_mut::<OFFSET, IN, OUT, T, N>(self.grads);
+        dense_backward_params_batch(xs, dzs, dw, db);
     }
 }
 

@@ -1,0 +1,147 @@
+//! The block pass: forward and backward over `B` samples at once, for mini-batches.
+//!
+//! Every layer runs as the runtime's batch kernels, whatever the per-sample plan says:
+//! over a block of samples each weight row is loaded once for all of them, which is
+//! what makes a mini-batch cheaper per sample than one sample at a time. Values are
+//! arrays of `B` rows (`z1: [[T; 128]; B]`), named as in the per-sample pass.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use super::Codegen;
+use crate::graph::{Dense, NodeId, Op};
+use crate::names::{Activation, DerivativeOf, LossForm, Math};
+
+impl Codegen<'_> {
+    /// The body of `backward_block`: `xs`, `targets` (arrays of `B` references) and
+    /// `sink` (an `Accumulate`) in scope; the summed loss last.
+    pub(super) fn block_statements(&self) -> Vec<TokenStream> {
+        let mut statements = Vec::new();
+        for &node in &self.order {
+            match self.dag.graph[node].op {
+                Op::Dense(dense) => statements.extend(self.block_dense(node, &dense)),
+                Op::Activation(activation) => {
+                    statements.push(self.block_activation(node, activation));
+                }
+                Op::Input | Op::Loss(_) => {}
+            }
+        }
+        statements.extend(self.block_loss());
+        for &node in self.order.iter().rev() {
+            let op = self.dag.graph[node].op;
+            if !self.needs_gradient[node.index()] || matches!(op, Op::Loss(_)) {
+                continue;
+            }
+            statements.extend(self.block_gradient_of(node));
+            if let Op::Dense(dense) = op {
+                statements.push(self.block_dense_backward(node, &dense));
+            }
+        }
+        statements
+    }
+
+    /// The rows of a node as the batch kernels take them: `xs` for the input,
+    /// `::backprop::kernel::rows(&a1)` for the others.
+    fn block_rows(&self, node: NodeId) -> TokenStream {
+        if node == self.dag.input {
+            quote!(xs)
+        } else {
+            let array = self.array(node);
+            quote!(::backprop::kernel::rows(&#array))
+        }
+    }
+
+    fn block_dense(&self, node: NodeId, dense: &Dense) -> Vec<TokenStream> {
+        let (w, b) = (Self::weights_array(dense), Self::biases_array(dense));
+        let shape = self.layer_shape(node, dense);
+        let z = self.array(node);
+        let input = self.block_rows(self.input_of(node));
+        vec![
+            quote!(let (#w, #b) = ::backprop::kernel::layer::<#shape, _, _>(params);),
+            quote!(let #z = ::backprop::kernel::dense_forward_batch(#w, #b, #input);),
+        ]
+    }
+
+    fn block_activation(&self, node: NodeId, activation: Activation) -> TokenStream {
+        let (a, z) = (self.array(node), self.array(self.input_of(node)));
+        let row = activation.row();
+        match row.functions {
+            None => quote!(let #a = #z;),
+            Some((function, _, _)) => {
+                let function = super::ident(function.to_owned());
+                let path = if row.has_exact && self.dag.math == Math::Exact {
+                    quote!(::backprop::activation::exact::#function)
+                } else {
+                    quote!(::backprop::activation::#function)
+                };
+                quote!(let #a = ::backprop::kernel::map_rows(&#z, #path);)
+            }
+        }
+    }
+
+    /// `e = y − t` per sample, the summed loss, and the output's gradient.
+    fn block_loss(&self) -> Vec<TokenStream> {
+        let output = self.dag.output();
+        let y = self.array(output);
+        let LossForm::SquaredError { scale, mean } = self.loss_form();
+        let count = self.dag.graph[output].width;
+        let mut sum = quote!(::backprop::kernel::sum_of_squares_rows(&e));
+        if mean && count > 1 {
+            let count = self.literal(count as f64);
+            sum = quote!((#sum) / #count);
+        }
+        if scale != 1.0 {
+            let scale = self.literal(scale);
+            sum = quote!(#scale * (#sum));
+        }
+        let dy = self.gradient_array(output);
+        let gradient = match self.loss_factor() {
+            None => quote!(let #dy = e;),
+            Some(factor) => quote!(let #dy = ::backprop::kernel::scaled_rows(&e, #factor);),
+        };
+        vec![
+            quote!(let e = ::backprop::kernel::sub_rows(&#y, targets);),
+            quote!(let loss = #sum;),
+            gradient,
+        ]
+    }
+
+    /// A dense layer's gradients over the block: `sink.dense_batch` (returning its
+    /// input's gradient) or `sink.dense_params_batch`.
+    fn block_dense_backward(&self, node: NodeId, dense: &Dense) -> TokenStream {
+        let producer = self.input_of(node);
+        let shape = self.layer_shape(node, dense);
+        let (input, dz) = (self.block_rows(producer), self.gradient_array(node));
+        if self.needs_gradient[producer.index()] {
+            let dx = self.gradient_array(producer);
+            quote!(let #dx = sink.dense_batch::<#shape, B>(#input, &#dz);)
+        } else {
+            quote!(sink.dense_params_batch::<#shape, B>(#input, &#dz);)
+        }
+    }
+
+    /// A pre-activation's gradient from its activation's, over the block (nothing for
+    /// other nodes: a dense consumer or the loss already gave theirs).
+    fn block_gradient_of(&self, node: NodeId) -> Option<TokenStream> {
+        let (consumer, _) = *self.dag.consumers(node).first()?;
+        let Op::Activation(activation) = self.dag.graph[consumer].op else {
+            return None;
+        };
+        let (gradient, upstream) = (self.gradient_array(node), self.gradient_array(consumer));
+        Some(match activation.row().functions {
+            None => quote!(let #gradient = #upstream;),
+            Some((_, derivative, of)) => {
+                let derivative = super::ident(derivative.to_owned());
+                let at = match of {
+                    DerivativeOf::Input => self.array(node),
+                    DerivativeOf::Output => self.array(consumer),
+                };
+                quote! {
+                    let #gradient = ::backprop::kernel::chain_rows(
+                        &#upstream, &#at, ::backprop::activation::#derivative,
+                    );
+                }
+            }
+        })
+    }
+}
