@@ -101,6 +101,13 @@ fn new_group<'a>(c: &'a mut Criterion, name: &str, flops: u64) -> BenchmarkGroup
     group
 }
 
+/// FLOPs of one training step on a batch of `samples`: each sample's forward and
+/// backward pass, and one update of every parameter (2 FLOPs each) for the batch.
+fn batch_flops(flops_train: u64, params: usize, samples: u64) -> u64 {
+    let update = 2 * params as u64;
+    samples * (flops_train - update) + update
+}
+
 /// Asserts that the generated step and the baseline's compute the same loss, so that
 /// their speeds compare the same work.
 fn same_loss(generated: f32, baseline: f32) {
@@ -183,7 +190,7 @@ fn w3(c: &mut Criterion) {
     let mut group = new_group(
         c,
         "W3 train 64-relu32-identity10 batch32",
-        32 * W3::FLOPS_TRAIN,
+        batch_flops(W3::FLOPS_TRAIN, W3::PARAMS, 32),
     );
     group.bench_function("backprop", |b| {
         b.iter(|| net.train_batch(black_box(&data), &mut opt))
@@ -206,7 +213,7 @@ fn w4(c: &mut Criterion) {
     let mut group = new_group(
         c,
         "W4 train 784-relu128-sigmoid10 batch32",
-        32 * W4::FLOPS_TRAIN,
+        batch_flops(W4::FLOPS_TRAIN, W4::PARAMS, 32),
     );
     group.sample_size(30);
     group.bench_function("backprop", |b| {

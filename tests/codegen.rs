@@ -109,7 +109,10 @@ fn block_matches_samples<N: Network<Scalar = f64, Input = [f64; 24], Output = [f
     let targets = samples.each_ref().map(|(_, t)| t);
     let block_loss = net.backward_block(xs, targets, &mut block_grads);
     let mut grads = <N::Params as backprop::Array<f64>>::zeros();
-    let loss: f64 = samples.iter().map(|(x, t)| net.backward(x, t, &mut grads)).sum();
+    let loss: f64 = samples
+        .iter()
+        .map(|(x, t)| net.backward(x, t, &mut grads))
+        .sum();
     assert!(close(&[block_loss], &[loss]));
     assert!(close(block_grads.as_ref(), grads.as_ref()));
 }
