@@ -2,6 +2,11 @@
 
 use crate::{Array, Optimizer, Scalar, Trace};
 
+/// Samples per part in [`Network::train_batch_parallel`]: the unit of work one thread
+/// takes, fixed so that results do not depend on the number of threads.
+#[cfg(feature = "rayon")]
+pub const PARALLEL_PART: usize = 64;
+
 /// Samples per [`Network::backward_block`] in [`Network::train_batch`]: enough to load
 /// each weight row once for many samples, few enough that a block's activations stay
 /// small on the stack.
@@ -99,21 +104,91 @@ pub trait Network: Sized {
             return Self::Scalar::ZERO;
         }
         let mut grads = Self::Params::zeros();
+        let total = self.accumulate(batch, &mut grads);
+        step_on_mean(self, &mut grads, total, batch.len(), opt)
+    }
+
+    /// The summed loss over `batch`, adding the sum of the samples' gradients into
+    /// `grads`: [`backward_block`](Self::backward_block) on blocks of eight, then
+    /// [`backward`](Self::backward) on the rest.
+    fn accumulate(
+        &self,
+        batch: &[(Self::Input, Self::Output)],
+        grads: &mut Self::Params,
+    ) -> Self::Scalar {
         let mut total = Self::Scalar::ZERO;
         let (blocks, rest) = batch.as_chunks::<BLOCK>();
         for block in blocks {
             let xs = block.each_ref().map(|(x, _)| x);
             let targets = block.each_ref().map(|(_, target)| target);
-            total += self.backward_block(xs, targets, &mut grads);
+            total += self.backward_block(xs, targets, grads);
         }
         for (x, target) in rest {
-            total += self.backward(x, target, &mut grads);
+            total += self.backward(x, target, grads);
         }
-        let mean = Self::Scalar::from_f64(1.0 / batch.len() as f64);
-        for grad in grads.as_mut() {
-            *grad *= mean;
-        }
-        opt.step(self.params_mut(), &grads);
-        total * mean
+        total
     }
+
+    /// [`train_batch`](Self::train_batch) with the batch split across rayon's threads
+    /// (feature `rayon`): the batch is cut into parts of [`PARALLEL_PART`] samples, each
+    /// part's gradient is summed in its own buffer, and the buffers are added in part
+    /// order, so the result is the same whatever the number of threads, and equals
+    /// `train_batch`'s up to the order of float additions. Each part's buffer is
+    /// allocated, one network-sized array per part.
+    #[cfg(feature = "rayon")]
+    fn train_batch_parallel<O: Optimizer<Self::Params>>(
+        &mut self,
+        batch: &[(Self::Input, Self::Output)],
+        opt: &mut O,
+    ) -> Self::Scalar
+    where
+        Self: Sync,
+        Self::Input: Sync,
+        Self::Output: Sync,
+        Self::Params: Send,
+        Self::Scalar: Send,
+    {
+        use rayon::prelude::*;
+        if batch.is_empty() {
+            return Self::Scalar::ZERO;
+        }
+        let net = &*self;
+        let parts: std::vec::Vec<(Self::Scalar, std::boxed::Box<Self::Params>)> = batch
+            .par_chunks(PARALLEL_PART)
+            .map(|part| {
+                let mut grads = std::boxed::Box::new(Self::Params::zeros());
+                let loss = net.accumulate(part, &mut grads);
+                (loss, grads)
+            })
+            .collect();
+        let mut parts = parts.into_iter();
+        let Some((mut total, mut grads)) = parts.next() else {
+            return Self::Scalar::ZERO;
+        };
+        for (loss, part) in parts {
+            total += loss;
+            let sums: &mut Self::Params = &mut grads;
+            for (sum, &grad) in sums.as_mut().iter_mut().zip(part.as_ref().as_ref()) {
+                *sum += grad;
+            }
+        }
+        step_on_mean(self, &mut grads, total, batch.len(), opt)
+    }
+}
+
+/// Scales the summed gradient `grads` of `count` samples to their mean, steps `net`
+/// with `opt`, and returns the mean of the summed loss `total`.
+fn step_on_mean<N: Network, O: Optimizer<N::Params>>(
+    net: &mut N,
+    grads: &mut N::Params,
+    total: N::Scalar,
+    count: usize,
+    opt: &mut O,
+) -> N::Scalar {
+    let mean = N::Scalar::from_f64(1.0 / count as f64);
+    for grad in grads.as_mut() {
+        *grad *= mean;
+    }
+    opt.step(net.params_mut(), grads);
+    total * mean
 }
