@@ -43,6 +43,11 @@ pub struct ActivationRow {
     /// Whether `::backprop::activation::exact` has an exact twin of the function, for
     /// `; math exact` (the activations built on `exp` or `tanh`).
     pub has_exact: bool,
+    /// Whether unrolled code, one value at a time, calls the exact twin even under
+    /// `; math fast`, because it is the faster one there: measured, the platform's
+    /// scalar `expf` beats the fast `exp` (sigmoid), while its `tanhf` is slower than
+    /// the fast `tanh`.
+    pub exact_when_unrolled: bool,
     pub init: Init,
 }
 
@@ -53,6 +58,7 @@ pub const ACTIVATIONS: &[ActivationRow] = &[
         aliases: &["linear"],
         functions: None,
         has_exact: false,
+        exact_when_unrolled: false,
         init: Init::GlorotUniform,
     },
     ActivationRow {
@@ -61,6 +67,7 @@ pub const ACTIVATIONS: &[ActivationRow] = &[
         aliases: &[],
         functions: Some(("relu", "relu_derivative", DerivativeOf::Input)),
         has_exact: false,
+        exact_when_unrolled: false,
         init: Init::HeUniform,
     },
     ActivationRow {
@@ -69,6 +76,7 @@ pub const ACTIVATIONS: &[ActivationRow] = &[
         aliases: &[],
         functions: Some(("sigmoid", "sigmoid_derivative", DerivativeOf::Output)),
         has_exact: true,
+        exact_when_unrolled: true,
         init: Init::GlorotUniform,
     },
     ActivationRow {
@@ -77,6 +85,7 @@ pub const ACTIVATIONS: &[ActivationRow] = &[
         aliases: &[],
         functions: Some(("tanh", "tanh_derivative", DerivativeOf::Output)),
         has_exact: true,
+        exact_when_unrolled: false,
         init: Init::GlorotUniform,
     },
 ];
@@ -185,8 +194,8 @@ pub fn codegen_names() -> Vec<&'static str> {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Math {
     /// The fastest functions for each form, within a few ulp (the default): the
-    /// runtime's vectorizable approximations in kernel layers, the exact functions in
-    /// unrolled ones, where they are faster one value at a time.
+    /// runtime's vectorizable approximations in kernel layers, and in unrolled ones
+    /// whichever is faster one value at a time (see `exact_when_unrolled`).
     Fast,
     /// The platform's or libm's functions.
     Exact,

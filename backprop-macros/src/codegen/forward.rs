@@ -92,10 +92,8 @@ impl Codegen<'_> {
     fn activation(&self, node: NodeId, activation: Activation) -> Vec<TokenStream> {
         let producer = self.input_of(node);
         let row = activation.row();
-        // The fast approximations pay off where they vectorize, in kernel layers; one
-        // value at a time, the platform's table-driven `expf` is faster (measured on
-        // the seed network: 36 ns against 45 ns a step).
-        let exact = self.dag.math == Math::Exact || self.plan.strategy(node) == Strategy::Unrolled;
+        let unrolled = self.plan.strategy(node) == Strategy::Unrolled;
+        let exact = self.dag.math == Math::Exact || (unrolled && row.exact_when_unrolled);
         let function = row.functions.map(|(function, _, _)| {
             let function = super::ident(function.to_owned());
             if row.has_exact && exact {

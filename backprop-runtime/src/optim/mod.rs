@@ -43,16 +43,7 @@ pub trait Optimizer<P: ?Sized + ParamArray> {
         scale: P::Scalar,
         x: &[P::Scalar],
     ) {
-        /// The gradients formed at a time: bounds the stack whatever the row's length.
-        const CHUNK: usize = 64;
-        let mut grads = [<P::Scalar as Scalar>::ZERO; CHUNK];
-        for (start, (params, x)) in params.chunks_mut(CHUNK).zip(x.chunks(CHUNK)).enumerate() {
-            let grads = &mut grads[..x.len()];
-            for (grad, &x) in grads.iter_mut().zip(x) {
-                *grad = scale * x;
-            }
-            self.update(offset + start * CHUNK, params, grads);
-        }
+        update_scaled_in_chunks::<P, Self>(self, offset, params, scale, x);
     }
 
     /// Applies one whole step to `params` given their gradient `grads`.
@@ -102,5 +93,32 @@ impl<T: Scalar, const N: usize> ParamArray for [T; N] {
 
     fn as_mut_slice(&mut self) -> &mut [T] {
         self
+    }
+}
+
+/// The gradients [`update_scaled_in_chunks`] forms at a time: bounds the stack whatever
+/// the row's length.
+const CHUNK: usize = 64;
+
+/// [`Optimizer::update_scaled`] through [`Optimizer::update`]: the gradient `scale · x`
+/// formed [`CHUNK`] values at a time and handed over chunk by chunk.
+#[inline]
+pub fn update_scaled_in_chunks<P, O>(
+    optimizer: &mut O,
+    offset: usize,
+    params: &mut [P::Scalar],
+    scale: P::Scalar,
+    x: &[P::Scalar],
+) where
+    P: ?Sized + ParamArray,
+    O: Optimizer<P> + ?Sized,
+{
+    let mut grads = [<P::Scalar as Scalar>::ZERO; CHUNK];
+    for (start, (params, x)) in params.chunks_mut(CHUNK).zip(x.chunks(CHUNK)).enumerate() {
+        let grads = &mut grads[..x.len()];
+        for (grad, &x) in grads.iter_mut().zip(x) {
+            *grad = scale * x;
+        }
+        optimizer.update(offset + start * CHUNK, params, grads);
     }
 }

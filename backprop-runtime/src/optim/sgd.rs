@@ -119,15 +119,7 @@ impl<T: Scalar, const N: usize> Optimizer<[T; N]> for Sgd<T, N> {
     #[inline]
     fn update_scaled(&mut self, offset: usize, params: &mut [T], scale: T, x: &[T]) {
         if !self.is_plain() {
-            // The chunked default, through `update`.
-            let mut grads = [T::ZERO; 64];
-            for (start, (params, x)) in params.chunks_mut(64).zip(x.chunks(64)).enumerate() {
-                let grads = &mut grads[..x.len()];
-                for (grad, &x) in grads.iter_mut().zip(x) {
-                    *grad = scale * x;
-                }
-                self.update(offset + start * 64, params, grads);
-            }
+            super::update_scaled_in_chunks::<[T; N], Self>(self, offset, params, scale, x);
             return;
         }
         // θ ← θ − (lr·scale)·x: one pass, no gradient formed.
