@@ -10,11 +10,13 @@ use crate::graph::{Dag, NodeId, Op};
 use crate::names::{Codegen, ScalarType};
 
 /// The largest dense layer, in weights (`inputs × units`), that `codegen auto` writes
-/// out as scalar statements. Measured (`cargo bench --bench cost_model`, table in
-/// `BENCHMARKS.md`): one training step of an 8 → tanh 8 layer (64 weights) is 18%
-/// faster unrolled, a 16 → tanh 8 layer (128) is 40% slower, and with relu the kernels
-/// are as fast from 16 weights on; past a few hundred weights unrolled code is also
-/// slow to build.
+/// out as scalar statements. Measured (`cargo bench --bench cost_model`, two runs in
+/// `BENCHMARKS.md`): up to 64 weights the two forms are within this machine's
+/// run-to-run noise of each other (an 8 → tanh 8 step was 18% faster unrolled in one
+/// run and 31% slower in the other); from 128 weights the kernels win in nearly every
+/// reading, and at 1,024 they are 2.5 to 4.5 times faster, while unrolled code also
+/// grows slow to build. Small layers stay unrolled, where it costs nothing measurable
+/// and gives the most readable code.
 pub const UNROLL_MAX_WEIGHTS: usize = 64;
 
 /// The most weights, over the whole network, that `codegen unrolled` writes out. rustc's
