@@ -53,7 +53,7 @@ pub fn tanh<T: Scalar>(z: T) -> T {
     z.fast_tanh()
 }
 
-/// [`sigmoid`](super::sigmoid) and [`tanh`](super::tanh) on the exact `exp` and
+/// [`sigmoid`] and [`tanh`] on the exact `exp` and
 /// `tanh` of [`Scalar`] (the platform's under `std`, libm's without): what a spec with
 /// `; math exact` calls. Their derivatives are the same functions as the fast ones'.
 pub mod exact {

@@ -2,7 +2,7 @@
 
 use crate::{Array, Optimizer, Scalar, Trace};
 
-/// Samples per part in [`Network::train_batch_parallel`]: the unit of work one thread
+/// Samples per part in `Network::train_batch_parallel`: the unit of work one thread
 /// takes, fixed so that results do not depend on the number of threads.
 #[cfg(feature = "rayon")]
 pub const PARALLEL_PART: usize = 64;
@@ -130,7 +130,7 @@ pub trait Network: Sized {
     }
 
     /// [`train_batch`](Self::train_batch) with the batch split across rayon's threads
-    /// (feature `rayon`): the batch is cut into parts of [`PARALLEL_PART`] samples, each
+    /// (feature `rayon`): the batch is cut into parts of 64 samples (`PARALLEL_PART`), each
     /// part's gradient is summed in its own buffer, and the buffers are added in part
     /// order, so the result is the same whatever the number of threads, and equals
     /// `train_batch`'s up to the order of float additions. Each part's buffer is

@@ -101,7 +101,7 @@ impl<T: Scalar, const N: usize> ParamArray for [T; N] {
 const CHUNK: usize = 64;
 
 /// [`Optimizer::update_scaled`] through [`Optimizer::update`]: the gradient `scale · x`
-/// formed [`CHUNK`] values at a time and handed over chunk by chunk.
+/// formed 64 values at a time and handed over chunk by chunk.
 #[inline]
 pub fn update_scaled_in_chunks<P, O>(
     optimizer: &mut O,
