@@ -7,7 +7,8 @@
 //! - f32: `backward` against f32 central differences, error below [`F32_TOLERANCE`];
 //! - f32 against f64: the f32 `backward` against the f64 one on the same (f32-rounded)
 //!   parameters, error below [`F32_VS_F64_TOLERANCE`]: the f32 code computes the same
-//!   gradient, to f32 precision.
+//!   gradient, to f32 precision;
+//! - blocks: `backward_block` on three samples against `backward` on each, in f64.
 //!
 //! Central differences are meaningless within a step of a kink, so samples that put a
 //! pre-activation that close to relu's kink at 0 are drawn again.
@@ -98,12 +99,39 @@ where
             error < F32_VS_F64_TOLERANCE,
             "{name}, f32 vs f64, seed {seed}: {error:e}"
         );
+        check_block(&net64, &mut rng, name);
         checked += 1;
         if checked == SAMPLES {
             return;
         }
     }
     panic!("{name}: only {checked} of 100 samples were away from relu's kink");
+}
+
+/// `backward_block` over three samples (batch kernels for every layer) against
+/// `backward` on each: the same summed loss and gradient, to rounding.
+fn check_block<N: Network<Scalar = f64>>(net: &N, rng: &mut SplitMix64, name: &str) {
+    let samples: [(N::Input, N::Output); 3] =
+        core::array::from_fn(|_| (draw(rng, -1.0, 1.0), draw(rng, 0.05, 0.95)));
+    let mut block = N::Params::zeros();
+    let xs = samples.each_ref().map(|(x, _)| x);
+    let targets = samples.each_ref().map(|(_, t)| t);
+    let block_loss = net.backward_block(xs, targets, &mut block);
+    let mut each = N::Params::zeros();
+    let loss: f64 = samples
+        .iter()
+        .map(|(x, t)| net.backward(x, t, &mut each))
+        .sum();
+    assert!(
+        (block_loss - loss).abs() <= 1e-12 * loss.abs().max(1.0),
+        "{name}: block loss"
+    );
+    for (b, e) in block.as_ref().iter().zip(each.as_ref()) {
+        assert!(
+            (b - e).abs() <= 1e-12 * b.abs().max(e.abs()).max(1.0),
+            "{name}: block gradient"
+        );
+    }
 }
 
 /// A test checking the network `$spec` (a spec body without `scalar`).
