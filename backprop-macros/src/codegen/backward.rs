@@ -12,7 +12,7 @@ use quote::quote;
 
 use super::Codegen;
 use crate::graph::{Dense, NodeId, Op};
-use crate::names::{DerivativeOf, LossForm};
+use crate::names::{Activation, DerivativeOf, LossForm};
 use crate::plan::Strategy;
 
 impl Codegen<'_> {
@@ -70,27 +70,41 @@ impl Codegen<'_> {
         let gradient = self.gradient_array(producer);
         match self.dag.graph[consumer].op {
             Op::Activation(activation) => {
-                let upstream = self.gradient_array(consumer);
-                match activation.row().functions {
-                    None => quote!(let #gradient = #upstream;),
-                    Some((_, derivative, of)) => {
-                        let derivative = super::ident(derivative.to_owned());
-                        let at = match of {
-                            DerivativeOf::Input => self.array(producer),
-                            DerivativeOf::Output => self.array(consumer),
-                        };
-                        quote! {
-                            let #gradient = ::backprop::kernel::chain(
-                                &#upstream, &#at, ::backprop::activation::#derivative,
-                            );
-                        }
-                    }
-                }
+                let chain = quote!(::backprop::kernel::chain);
+                self.through_activation(activation, producer, consumer, &chain)
             }
             _ => match self.loss_factor() {
                 None => quote!(let #gradient = e;),
                 Some(factor) => quote!(let #gradient = ::backprop::kernel::scaled(&e, #factor);),
             },
+        }
+    }
+
+    /// `let dz1 = CHAIN(&da1, &z1, relu_derivative);`: the gradient of `producer`, an
+    /// activation's input, from the activation's, through `chain` (the one-sample or
+    /// the block kernel); `let dz1 = da1;` for the identity.
+    pub(super) fn through_activation(
+        &self,
+        activation: Activation,
+        producer: NodeId,
+        consumer: NodeId,
+        chain: &TokenStream,
+    ) -> TokenStream {
+        let (gradient, upstream) = (self.gradient_array(producer), self.gradient_array(consumer));
+        match activation.row().functions {
+            None => quote!(let #gradient = #upstream;),
+            Some((_, derivative, of)) => {
+                let derivative = super::ident(derivative.to_owned());
+                let at = match of {
+                    DerivativeOf::Input => self.array(producer),
+                    DerivativeOf::Output => self.array(consumer),
+                };
+                quote! {
+                    let #gradient = #chain(
+                        &#upstream, &#at, ::backprop::activation::#derivative,
+                    );
+                }
+            }
         }
     }
 

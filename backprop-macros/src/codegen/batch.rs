@@ -10,7 +10,7 @@ use quote::quote;
 
 use super::Codegen;
 use crate::graph::{Dense, NodeId, Op};
-use crate::names::{Activation, DerivativeOf, LossForm, Math};
+use crate::names::{Activation, Math};
 
 impl Codegen<'_> {
     /// The body of `backward_block`: `xs`, `targets` (arrays of `B` references) and
@@ -83,17 +83,7 @@ impl Codegen<'_> {
     fn block_loss(&self) -> Vec<TokenStream> {
         let output = self.dag.output();
         let y = self.array(output);
-        let LossForm::SquaredError { scale, mean } = self.loss_form();
-        let count = self.dag.graph[output].width;
-        let mut sum = quote!(::backprop::kernel::sum_of_squares_rows(&e));
-        if mean && count > 1 {
-            let count = self.literal(count as f64);
-            sum = quote!((#sum) / #count);
-        }
-        if scale != 1.0 {
-            let scale = self.literal(scale);
-            sum = quote!(#scale * (#sum));
-        }
+        let sum = self.scaled_loss(quote!(::backprop::kernel::sum_of_squares_rows(&e)));
         let dy = self.gradient_array(output);
         let gradient = match self.loss_factor() {
             None => quote!(let #dy = e;),
@@ -127,21 +117,7 @@ impl Codegen<'_> {
         let Op::Activation(activation) = self.dag.graph[consumer].op else {
             return None;
         };
-        let (gradient, upstream) = (self.gradient_array(node), self.gradient_array(consumer));
-        Some(match activation.row().functions {
-            None => quote!(let #gradient = #upstream;),
-            Some((_, derivative, of)) => {
-                let derivative = super::ident(derivative.to_owned());
-                let at = match of {
-                    DerivativeOf::Input => self.array(node),
-                    DerivativeOf::Output => self.array(consumer),
-                };
-                quote! {
-                    let #gradient = ::backprop::kernel::chain_rows(
-                        &#upstream, &#at, ::backprop::activation::#derivative,
-                    );
-                }
-            }
-        })
+        let chain = quote!(::backprop::kernel::chain_rows);
+        Some(self.through_activation(activation, node, consumer, &chain))
     }
 }

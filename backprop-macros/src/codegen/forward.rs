@@ -127,9 +127,8 @@ impl Codegen<'_> {
     /// with kernels over the output array.
     pub(super) fn loss_statements(&self) -> Vec<TokenStream> {
         let output = self.dag.output();
-        let LossForm::SquaredError { scale, mean } = self.loss_form();
         let count = self.dag.graph[output].width;
-        let (mut statements, mut sum) = match self.plan.strategy(self.dag.loss) {
+        let (mut statements, sum) = match self.plan.strategy(self.dag.loss) {
             Strategy::Unrolled => {
                 let outputs = self.values(output);
                 let targets: Vec<_> = (0..count).map(Self::target).collect();
@@ -147,6 +146,16 @@ impl Codegen<'_> {
                 (statements, quote!(::backprop::kernel::sum_of_squares(&e)))
             }
         };
+        let loss = self.scaled_loss(sum);
+        statements.push(quote!(let loss = #loss;));
+        statements
+    }
+
+    /// The loss from `sum`, the sum of squared errors: divided by the output count for
+    /// a mean, times the loss's scale (`½` for `half_sse`).
+    pub(super) fn scaled_loss(&self, mut sum: TokenStream) -> TokenStream {
+        let LossForm::SquaredError { scale, mean } = self.loss_form();
+        let count = self.dag.graph[self.dag.output()].width;
         if mean && count > 1 {
             let count = self.literal(count as f64);
             sum = quote!((#sum) / #count);
@@ -155,8 +164,7 @@ impl Codegen<'_> {
             let scale = self.literal(scale);
             sum = quote!(#scale * (#sum));
         }
-        statements.push(quote!(let loss = #sum;));
-        statements
+        sum
     }
 
     /// The loss's form, from the loss node.
