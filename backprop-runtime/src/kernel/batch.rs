@@ -189,12 +189,7 @@ mod tests {
     use super::*;
     use crate::kernel::dense::{dense_backward, dense_forward};
 
-    fn fill<const N: usize>(salt: u32) -> [f64; N] {
-        core::array::from_fn(|i| {
-            let k = (i as u32).wrapping_mul(2_654_435_761).wrapping_add(salt) >> 16;
-            f64::from(k % 2001) / 1000.0 - 1.0
-        })
-    }
+    use crate::kernel::test_fill as fill;
 
     /// The batch kernels against the one-sample kernels, sample by sample, over
     /// shapes around every blocking boundary.

@@ -125,13 +125,7 @@ pub fn dense_backward_params<T: Scalar, const IN: usize, const OUT: usize>(
 mod tests {
     use super::*;
 
-    /// A deterministic, irregular fill: no two neighbours alike, signs mixed.
-    fn fill<const N: usize>(salt: u32) -> [f64; N] {
-        core::array::from_fn(|i| {
-            let k = (i as u32).wrapping_mul(2_654_435_761).wrapping_add(salt) >> 16;
-            f64::from(k % 2001) / 1000.0 - 1.0
-        })
-    }
+    use crate::kernel::test_fill as fill;
 
     fn matrix<const IN: usize, const OUT: usize>(salt: u32) -> [[f64; IN]; OUT] {
         core::array::from_fn(|o| fill::<IN>(salt + o as u32 * 7919))

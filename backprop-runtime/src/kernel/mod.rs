@@ -33,3 +33,12 @@ pub use elementwise::{
 };
 pub use sink::{Accumulate, GradientSink, Update};
 pub use view::{layer, layer_mut, segment, segment_mut};
+
+/// A deterministic, irregular fill for kernel tests: no two neighbours alike, signs mixed.
+#[cfg(test)]
+fn test_fill<const N: usize>(salt: u32) -> [f64; N] {
+    core::array::from_fn(|i| {
+        let k = (i as u32).wrapping_mul(2_654_435_761).wrapping_add(salt) >> 16;
+        f64::from(k % 2001) / 1000.0 - 1.0
+    })
+}
