@@ -59,3 +59,35 @@ fn optimizer_state_is_counted_at_compile_time() {
     assert_eq!(Seed::PARAM_BYTES, 9 * 4);
     const _: () = assert!(Adam::<f32, { Seed::PARAMS }>::STATE_BYTES < 2 * Seed::PARAM_BYTES + 64);
 }
+
+mlp!(Million<1024 => relu 1024 => identity 1; loss mse>);
+
+/// A network of a million parameters (4.2 MB) trains with Adam (8.4 MB of state) on a
+/// thread with Rust's default 2 MiB stack, both boxed. Building them by value still
+/// needs a stack that size in unoptimized builds (no in-place constructor yet), so
+/// they are built on a thread with room and moved in.
+#[test]
+fn a_million_parameters_train_on_a_default_stack() {
+    const _: () = assert!(Million::PARAMS > 1_000_000);
+    const _: () = assert!(Million::TRAIN_STACK_BYTES < 128 * 1024);
+    let (mut net, mut opt) = std::thread::Builder::new()
+        .stack_size(64 << 20)
+        .spawn(|| (Box::new(Million::new(5)), Box::new(Adam::new(1e-4))))
+        .expect("the thread starts")
+        .join()
+        .expect("the network is built");
+    let x: [f32; 1024] = core::array::from_fn(|i| (i % 7) as f32 / 7.0 - 0.4);
+    let (before, after) = std::thread::Builder::new()
+        .stack_size(2 << 20)
+        .spawn(move || {
+            let before = net.loss(&x, &[0.5]);
+            for _ in 0..3 {
+                net.train_step(&x, &[0.5], &mut *opt);
+            }
+            (before, net.loss(&x, &[0.5]))
+        })
+        .expect("the thread starts")
+        .join()
+        .expect("training finishes on a 2 MiB stack");
+    assert!(after < before, "{after} !< {before}");
+}
