@@ -155,16 +155,13 @@ impl<T: Scalar, O: Optimizer<[T; N]>, const N: usize> GradientSink<T, N> for Upd
         x: &[T; IN],
         dz: &[T; OUT],
     ) -> [T; IN] {
-        let (weights, biases) = layer_mut::<OFFSET, IN, OUT, T, N>(self.params);
         let mut dx = [T::ZERO; IN];
-        for (unit, (row, &d)) in weights.iter_mut().zip(dz).enumerate() {
-            // The input's gradient takes the weights from before this step's update.
-            for (dx, &w) in dx.iter_mut().zip(row.iter()) {
+        // The input's gradient takes each row's weights from before this step's update.
+        self.update_layer::<OFFSET, IN, OUT>(x, dz, |row, d| {
+            for (dx, &w) in dx.iter_mut().zip(row) {
                 *dx = d.mul_add(w, *dx);
             }
-            self.optimizer.update_scaled(OFFSET + unit * IN, row, d, x);
-        }
-        self.optimizer.update(OFFSET + IN * OUT, biases, dz);
+        });
         dx
     }
 
@@ -174,8 +171,24 @@ impl<T: Scalar, O: Optimizer<[T; N]>, const N: usize> GradientSink<T, N> for Upd
         x: &[T; IN],
         dz: &[T; OUT],
     ) {
+        self.update_layer::<OFFSET, IN, OUT>(x, dz, |_, _| {});
+    }
+}
+
+impl<T: Scalar, O: Optimizer<[T; N]>, const N: usize> Update<'_, T, O, N> {
+    /// Updates the dense layer at `OFFSET` from its input `x` and `dz`, row by row:
+    /// `before_update` sees each weight row and its unit's `dz` before the optimizer
+    /// changes it, then the biases are updated.
+    #[inline(always)]
+    fn update_layer<const OFFSET: usize, const IN: usize, const OUT: usize>(
+        &mut self,
+        x: &[T; IN],
+        dz: &[T; OUT],
+        mut before_update: impl FnMut(&[T; IN], T),
+    ) {
         let (weights, biases) = layer_mut::<OFFSET, IN, OUT, T, N>(self.params);
         for (unit, (row, &d)) in weights.iter_mut().zip(dz).enumerate() {
+            before_update(row, d);
             self.optimizer.update_scaled(OFFSET + unit * IN, row, d, x);
         }
         self.optimizer.update(OFFSET + IN * OUT, biases, dz);
