@@ -9,6 +9,9 @@
 pub use backprop_macros::mlp;
 
 pub use backprop_runtime::{
-    Array, GradCheck, Layer, Network, Optimizer, ParamArray, Scalar, Trace, activation, gradcheck,
-    init, kernel, optim,
+    Array, GradCheck, Layer, Network, Optimizer, ParamArray, Scalar, Storage, Trace, activation,
+    gradcheck, init, kernel, optim, storage,
 };
+
+#[doc(hidden)]
+pub use backprop_runtime::__with_alloc;

@@ -5,6 +5,7 @@
 
 use backprop::mlp;
 use backprop::optim::Adam;
+use backprop::{Network, Storage};
 
 mlp!(Wide<256 => relu 256 => relu 256 => identity 10; loss mse>);
 
@@ -15,22 +16,11 @@ const THREAD_ALLOWANCE: usize = 32 * 1024;
 fn train_step_fits_in_its_stack_budget() {
     const _: () = assert!(Wide::TRAIN_STACK_BYTES < 64 * 1024);
     const _: () = assert!(Wide::PARAM_BYTES > 8 * Wide::TRAIN_STACK_BYTES);
-    // Built by value, a network this size needs more stack than the test harness's
-    // thread has in an unoptimized build: build it on a thread with room.
     // Built by value, a network and an Adam this size need more stack than the test
-    // harness's thread has in an unoptimized build: build them on a thread with room.
-    let (mut net, mut opt, mut grads) = std::thread::Builder::new()
-        .stack_size(16 << 20)
-        .spawn(|| {
-            (
-                Box::new(Wide::new(3)),
-                Box::new(Adam::new(1e-3)),
-                Box::new([0.0f32; Wide::PARAMS]),
-            )
-        })
-        .expect("the thread starts")
-        .join()
-        .expect("the network is built");
+    // harness's thread has in an unoptimized build: build them on the heap.
+    let mut net = Wide::new_boxed(3);
+    let mut opt = Adam::new_boxed(1e-3);
+    let mut grads: Box<[f32; Wide::PARAMS]> = Storage::zeroed();
     let x = [0.25f32; 256];
     let t = [0.5f32; 10];
     let before = net.loss(&x, &t);
@@ -38,7 +28,7 @@ fn train_step_fits_in_its_stack_budget() {
         .stack_size(Wide::TRAIN_STACK_BYTES + THREAD_ALLOWANCE)
         .spawn(move || {
             for _ in 0..20 {
-                net.train_step(&x, &t, &mut *opt);
+                net.train_step(&x, &t, &mut opt);
             }
             net.backward(&x, &t, &mut grads);
             net.loss(&x, &t)
@@ -62,32 +52,53 @@ fn optimizer_state_is_counted_at_compile_time() {
 
 mlp!(Million<1024 => relu 1024 => identity 1; loss mse>);
 
-/// A network of a million parameters (4.2 MB) trains with Adam (8.4 MB of state) on a
-/// thread with Rust's default 2 MiB stack, both boxed. Building them by value still
-/// needs a stack that size in unoptimized builds (no in-place constructor yet), so
-/// they are built on a thread with room and moved in.
+/// A network of a million parameters (4.2 MB) is built and trains with Adam (8.4 MB of
+/// state) on a thread with Rust's default 2 MiB stack: `new_boxed` builds both in place
+/// on the heap.
 #[test]
-fn a_million_parameters_train_on_a_default_stack() {
+fn a_million_parameters_build_and_train_on_a_default_stack() {
     const _: () = assert!(Million::PARAMS > 1_000_000);
     const _: () = assert!(Million::TRAIN_STACK_BYTES < 128 * 1024);
-    let (mut net, mut opt) = std::thread::Builder::new()
-        .stack_size(64 << 20)
-        .spawn(|| (Box::new(Million::new(5)), Box::new(Adam::new(1e-4))))
-        .expect("the thread starts")
-        .join()
-        .expect("the network is built");
     let x: [f32; 1024] = core::array::from_fn(|i| (i % 7) as f32 / 7.0 - 0.4);
     let (before, after) = std::thread::Builder::new()
         .stack_size(2 << 20)
         .spawn(move || {
+            let mut net = Million::new_boxed(5);
+            let mut opt = Adam::new_boxed(1e-4);
             let before = net.loss(&x, &[0.5]);
             for _ in 0..3 {
-                net.train_step(&x, &[0.5], &mut *opt);
+                net.train_step(&x, &[0.5], &mut opt);
             }
             (before, net.loss(&x, &[0.5]))
         })
         .expect("the thread starts")
         .join()
-        .expect("training finishes on a 2 MiB stack");
+        .expect("building and training finish on a 2 MiB stack");
     assert!(after < before, "{after} !< {before}");
+}
+
+/// Boxed and inline networks are the same network: same parameters from the same seed,
+/// same outputs, same training trajectory, through the inherent API and the trait.
+#[test]
+fn boxed_networks_equal_inline_ones() {
+    use backprop::optim::Sgd;
+    mlp!(Small<3 => tanh 4 => sigmoid 2; loss mse>);
+    let mut inline = Small::new(11);
+    let mut boxed = Small::new_boxed(11);
+    assert_eq!(inline.params(), boxed.params());
+    let mut via_trait: Small<Box<[f32; Small::PARAMS]>> = Network::new(11);
+    assert_eq!(via_trait.params(), inline.params());
+    let (mut sgd_a, mut sgd_b, mut sgd_c) = (Sgd::new(0.1), Sgd::new_boxed(0.1), Sgd::new(0.1));
+    let (x, t) = ([0.5, -1.0, 2.0], [0.25, 0.75]);
+    for _ in 0..5 {
+        let a = inline.train_step(&x, &t, &mut sgd_a);
+        let b = boxed.train_step(&x, &t, &mut sgd_b);
+        let c = Network::train_step(&mut via_trait, &x, &t, &mut sgd_c);
+        assert_eq!(a, b);
+        assert_eq!(a, c);
+    }
+    assert_eq!(inline.params(), boxed.params());
+    assert_eq!(inline.forward(&x), boxed.forward(&x));
+    let copied: Small<Box<_>> = Network::from_params(*inline.params());
+    assert_eq!(copied.params(), inline.params());
 }

@@ -12,11 +12,17 @@
 //! - [`init`]: deterministic, platform-independent parameter initialization;
 //! - [`mod@gradcheck`]: finite-difference checks of a network's `backward`.
 //!
-//! It is `#![no_std]`, never allocates, and has no `unsafe` code.
+//! - [`Storage`]: where parameters and optimizer state live, inline or (feature
+//!   `alloc`) boxed for networks too big for a thread's stack.
+//!
+//! It is `#![no_std]` and has no `unsafe` code. Nothing allocates except the `new_boxed`
+//! constructors of the `alloc` feature, once, when a network or optimizer is built.
 #![no_std]
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+#[cfg(feature = "alloc")]
+extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
@@ -30,6 +36,7 @@ mod layer;
 mod network;
 pub mod optim;
 mod scalar;
+pub mod storage;
 mod trace;
 
 pub use array::Array;
@@ -38,4 +45,23 @@ pub use layer::Layer;
 pub use network::Network;
 pub use optim::{Optimizer, ParamArray};
 pub use scalar::Scalar;
+pub use storage::Storage;
 pub use trace::Trace;
+
+/// Expands to its items when the `alloc` feature is on and to nothing otherwise: generated
+/// networks put their `new_boxed` constructor in it, since a macro's output cannot test
+/// the features of the crate it calls.
+#[cfg(feature = "alloc")]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __with_alloc {
+    ($($item:item)*) => { $($item)* };
+}
+
+/// Expands to its items when the `alloc` feature is on and to nothing otherwise.
+#[cfg(not(feature = "alloc"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __with_alloc {
+    ($($item:item)*) => {};
+}

@@ -1,6 +1,8 @@
 //! Adam: adaptive moment estimation.
 
-use crate::{Optimizer, Scalar};
+use crate::{Optimizer, Scalar, Storage};
+#[cfg(feature = "alloc")]
+use alloc::boxed::Box;
 
 /// Adam (Kingma & Ba 2015), the update of PyTorch's `torch.optim.Adam`:
 ///
@@ -15,7 +17,7 @@ use crate::{Optimizer, Scalar};
 /// Defaults (PyTorch's): β1 = 0.9, β2 = 0.999, ε = 1e-8, no weight decay. The usual
 /// learning rate is 1e-3.
 #[derive(Clone, Debug)]
-pub struct Adam<T, const N: usize> {
+pub struct Adam<T, const N: usize, S = [T; N]> {
     lr: T,
     beta1: T,
     beta2: T,
@@ -24,17 +26,35 @@ pub struct Adam<T, const N: usize> {
     /// β1^t and β2^t, kept as running products so no `powi` is needed.
     beta1_t: T,
     beta2_t: T,
-    m: [T; N],
-    v: [T; N],
+    m: S,
+    v: S,
 }
 
 impl<T: Scalar, const N: usize> Adam<T, N> {
-    /// The bytes this optimizer takes, its state included, for budgets checked at
-    /// compile time: `const _: () = assert!(Adam::<f32, {Net::PARAMS}>::STATE_BYTES < 8192);`.
+    /// Adam with learning rate `lr` and the default β1, β2, ε, its moment estimates
+    /// inline: `2·N` scalars in the struct (see [`Self::new_boxed`] for large networks).
+    pub fn new(lr: T) -> Self {
+        Self::new_in(lr)
+    }
+}
+
+#[cfg(feature = "alloc")]
+impl<T: Scalar, const N: usize> Adam<T, N, Box<[T; N]>> {
+    /// Adam as [`Adam::new`], its moment estimates on the heap (built there, never on
+    /// the stack), for networks whose state would not fit a thread's stack.
+    pub fn new_boxed(lr: T) -> Self {
+        Self::new_in(lr)
+    }
+}
+
+impl<T: Scalar, const N: usize, S: Storage<T, N>> Adam<T, N, S> {
+    /// The bytes this optimizer takes, its state included when inline, for budgets
+    /// checked at compile time:
+    /// `const _: () = assert!(Adam::<f32, {Net::PARAMS}>::STATE_BYTES < 8192);`.
     pub const STATE_BYTES: usize = core::mem::size_of::<Self>();
 
-    /// Adam with learning rate `lr` and the default β1, β2, ε.
-    pub fn new(lr: T) -> Self {
+    /// Adam with learning rate `lr` and the default β1, β2, ε, its state in `S`.
+    pub fn new_in(lr: T) -> Self {
         Adam {
             lr,
             beta1: T::from_f64(0.9),
@@ -43,8 +63,8 @@ impl<T: Scalar, const N: usize> Adam<T, N> {
             weight_decay: T::ZERO,
             beta1_t: T::ONE,
             beta2_t: T::ONE,
-            m: [T::ZERO; N],
-            v: [T::ZERO; N],
+            m: S::zeroed(),
+            v: S::zeroed(),
         }
     }
 
@@ -81,12 +101,12 @@ impl<T: Scalar, const N: usize> Adam<T, N> {
     pub fn reset(&mut self) {
         self.beta1_t = T::ONE;
         self.beta2_t = T::ONE;
-        self.m = [T::ZERO; N];
-        self.v = [T::ZERO; N];
+        self.m.as_array_mut().fill(T::ZERO);
+        self.v.as_array_mut().fill(T::ZERO);
     }
 }
 
-impl<T: Scalar, const N: usize> Optimizer<[T; N]> for Adam<T, N> {
+impl<T: Scalar, const N: usize, S: Storage<T, N>> Optimizer<[T; N]> for Adam<T, N, S> {
     fn begin_step(&mut self) {
         self.beta1_t *= self.beta1;
         self.beta2_t *= self.beta2;
@@ -96,7 +116,9 @@ impl<T: Scalar, const N: usize> Optimizer<[T; N]> for Adam<T, N> {
     fn update(&mut self, offset: usize, params: &mut [T], grads: &[T]) {
         let correction1 = T::ONE - self.beta1_t;
         let correction2 = T::ONE - self.beta2_t;
-        let moments = self.m[offset..].iter_mut().zip(&mut self.v[offset..]);
+        let m = &mut self.m.as_array_mut()[offset..];
+        let v = &mut self.v.as_array_mut()[offset..];
+        let moments = m.iter_mut().zip(v);
         for ((theta, &grad), (m, v)) in params.iter_mut().zip(grads).zip(moments) {
             let g = grad + self.weight_decay * *theta;
             *m = self.beta1 * *m + (T::ONE - self.beta1) * g;

@@ -1,6 +1,8 @@
 //! Stochastic gradient descent, with optional momentum, Nesterov and weight decay.
 
-use crate::{Optimizer, Scalar};
+use crate::{Optimizer, Scalar, Storage};
+#[cfg(feature = "alloc")]
+use alloc::boxed::Box;
 
 /// Stochastic gradient descent, the update of PyTorch's `torch.optim.SGD` (without
 /// dampening):
@@ -21,27 +23,45 @@ use crate::{Optimizer, Scalar};
 /// opt.step(&mut params, &[0.5, 0.5]);
 /// ```
 #[derive(Clone, Debug)]
-pub struct Sgd<T, const N: usize> {
+pub struct Sgd<T, const N: usize, S = [T; N]> {
     lr: T,
     momentum: T,
     nesterov: bool,
     weight_decay: T,
-    velocity: [T; N],
+    velocity: S,
 }
 
 impl<T: Scalar, const N: usize> Sgd<T, N> {
-    /// The bytes this optimizer takes, its state included, for budgets checked at
-    /// compile time: `const _: () = assert!(Sgd::<f32, {Net::PARAMS}>::STATE_BYTES < 8192);`.
+    /// Plain gradient descent with learning rate `lr`, the momentum buffer inline: `N`
+    /// scalars in the struct (see [`Self::new_boxed`] for large networks).
+    pub fn new(lr: T) -> Self {
+        Self::new_in(lr)
+    }
+}
+
+#[cfg(feature = "alloc")]
+impl<T: Scalar, const N: usize> Sgd<T, N, Box<[T; N]>> {
+    /// SGD as [`Sgd::new`], the momentum buffer on the heap (built there, never on the
+    /// stack), for networks whose state would not fit a thread's stack.
+    pub fn new_boxed(lr: T) -> Self {
+        Self::new_in(lr)
+    }
+}
+
+impl<T: Scalar, const N: usize, S: Storage<T, N>> Sgd<T, N, S> {
+    /// The bytes this optimizer takes, its state included when inline, for budgets
+    /// checked at compile time:
+    /// `const _: () = assert!(Sgd::<f32, {Net::PARAMS}>::STATE_BYTES < 8192);`.
     pub const STATE_BYTES: usize = core::mem::size_of::<Self>();
 
-    /// Plain gradient descent with learning rate `lr`.
-    pub fn new(lr: T) -> Self {
+    /// Plain gradient descent with learning rate `lr`, the momentum buffer in `S`.
+    pub fn new_in(lr: T) -> Self {
         Sgd {
             lr,
             momentum: T::ZERO,
             nesterov: false,
             weight_decay: T::ZERO,
-            velocity: [T::ZERO; N],
+            velocity: S::zeroed(),
         }
     }
 
@@ -77,11 +97,11 @@ impl<T: Scalar, const N: usize> Sgd<T, N> {
 
     /// Forgets the momentum buffer, as if no step had been taken.
     pub fn reset(&mut self) {
-        self.velocity = [T::ZERO; N];
+        self.velocity.as_array_mut().fill(T::ZERO);
     }
 }
 
-impl<T: Scalar, const N: usize> Sgd<T, N> {
+impl<T: Scalar, const N: usize, S: Storage<T, N>> Sgd<T, N, S> {
     /// Whether a step is `θ ← θ − lr·g` and nothing else.
     #[inline(always)]
     fn is_plain(&self) -> bool {
@@ -89,7 +109,7 @@ impl<T: Scalar, const N: usize> Sgd<T, N> {
     }
 }
 
-impl<T: Scalar, const N: usize> Optimizer<[T; N]> for Sgd<T, N> {
+impl<T: Scalar, const N: usize, S: Storage<T, N>> Optimizer<[T; N]> for Sgd<T, N, S> {
     #[inline]
     fn update(&mut self, offset: usize, params: &mut [T], grads: &[T]) {
         // Plain SGD is the common case in hot loops: keep it to one multiply-add.
@@ -101,7 +121,7 @@ impl<T: Scalar, const N: usize> Optimizer<[T; N]> for Sgd<T, N> {
             return;
         }
         let use_momentum = self.momentum != T::ZERO;
-        let velocity = self.velocity[offset..].iter_mut();
+        let velocity = self.velocity.as_array_mut()[offset..].iter_mut();
         for ((theta, &grad), b) in params.iter_mut().zip(grads).zip(velocity) {
             let mut g = grad + self.weight_decay * *theta;
             if use_momentum {
