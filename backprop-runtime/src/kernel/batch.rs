@@ -2,19 +2,24 @@
 //!
 //! One sample at a time, a layer reads every weight once per sample, and for a layer
 //! too large for the L1 cache that traffic is what a step costs. Over a block of
-//! samples each weight row is loaded once for all of them: the forward pass computes
-//! four rows against two samples per pass over the input (eight independent
-//! accumulators of eight lanes), the weight gradient sums every sample's `dz·x` into a
-//! row while it is in registers, and the input gradient runs down the rows once for
-//! all samples. Samples are passed as an array of references, so a batch of
+//! samples each weight is loaded once for all of them:
+//!
+//! - the forward pass transposes the inputs a tile of 64 columns at a time and keeps
+//!   each unit's sums over the block as one vector, so each weight is broadcast once
+//!   and multiplied into every sample with one multiply-add, eight units together;
+//! - the weight gradient holds a strip of each of four rows in registers while every
+//!   sample's `dz·x` is added into it;
+//! - the input gradient runs down the rows once for all samples.
+//!
+//! The register blocks are sized for the target: AVX's sixteen 256-bit registers or
+//! SSE's sixteen 128-bit ones (`cfg!(target_feature = "avx")`), measured side by side
+//! in `BENCHMARKS.md`. Samples are passed as an array of references, so a batch of
 //! `(input, target)` pairs is used where it lies, without copying.
 
 use crate::Scalar;
 
-/// Lanes per accumulator, and rows and samples computed together in the forward pass.
-const LANES: usize = 8;
+/// Rows whose weight gradients are summed together.
 const ROWS: usize = 4;
-const SAMPLES: usize = 2;
 
 /// `W·x + b` for each of the `B` samples `xs`.
 ///
@@ -30,71 +35,112 @@ pub fn dense_forward_batch<T: Scalar, const IN: usize, const OUT: usize, const B
     biases: &[T; OUT],
     xs: [&[T; IN]; B],
 ) -> [[T; OUT]; B] {
-    let mut z = [*biases; B];
-    let (row_blocks, rows_left) = weights.as_chunks::<ROWS>();
-    let (sample_blocks, samples_left) = xs.as_chunks::<SAMPLES>();
-    for (block, rows) in row_blocks.iter().enumerate() {
-        let first = block * ROWS;
-        for (s_block, samples) in sample_blocks.iter().enumerate() {
-            let dots = dot_block(rows, samples);
-            for (r, dots) in dots.iter().enumerate() {
-                for (s, &dot) in dots.iter().enumerate() {
-                    z[s_block * SAMPLES + s][first + r] += dot;
-                }
-            }
-        }
-        for (s, x) in samples_left.iter().enumerate() {
-            let dots = dot_block(rows, &[*x]);
-            let sample = sample_blocks.len() * SAMPLES + s;
-            for (r, dots) in dots.iter().enumerate() {
-                z[sample][first + r] += dots[0];
-            }
-        }
+    // The sums are kept transposed, `[unit][sample]`, so that one unit's sums over the
+    // block are one vector; the inputs are transposed a tile at a time to match.
+    let mut sums: [[T; B]; OUT] = core::array::from_fn(|unit| [biases[unit]; B]);
+    // Whole tiles, then tiles of eight, then single columns, so that narrow layers
+    // still run in long passes.
+    let mut first = 0;
+    while first + TILE <= IN {
+        add_tile::<T, IN, OUT, B, TILE>(weights, &xs, first, &mut sums);
+        first += TILE;
     }
-    let first = row_blocks.len() * ROWS;
-    for (r, row) in rows_left.iter().enumerate() {
-        for (z, x) in z.iter_mut().zip(xs) {
-            let [[dot]] = dot_block(core::array::from_ref(row), &[x]);
-            z[first + r] += dot;
-        }
+    while first + 8 <= IN {
+        add_tile::<T, IN, OUT, B, 8>(weights, &xs, first, &mut sums);
+        first += 8;
     }
-    z
+    while first < IN {
+        add_tile::<T, IN, OUT, B, 1>(weights, &xs, first, &mut sums);
+        first += 1;
+    }
+    core::array::from_fn(|s| core::array::from_fn(|unit| sums[unit][s]))
 }
 
-/// The dot products of `R` rows with `S` samples, sharing each load of both.
+/// Inputs per tile of the forward batch kernel: a tile of `TILE × B` inputs (2 KiB for
+/// `f32` and eight samples) stays in the L1 cache while every row block passes over it.
+const TILE: usize = 64;
+
+/// Units whose sums the forward batch kernel keeps in registers together: with AVX,
+/// eight sums of eight `f32` samples are eight of the sixteen vector registers.
+const ROWS_PER_PASS: usize = if cfg!(target_feature = "avx") { 8 } else { 6 };
+
+/// `tile[k][s] = xs[s][first + k]`.
 #[inline(always)]
-fn dot_block<T: Scalar, const IN: usize, const R: usize, const S: usize>(
+fn transpose_tile<T: Scalar, const IN: usize, const B: usize, const K: usize>(
+    xs: &[&[T; IN]; B],
+    first: usize,
+    tile: &mut [[T; B]; K],
+) {
+    for (s, x) in xs.iter().enumerate() {
+        if let Some(inputs) = x.get(first..first + K) {
+            for (column, &value) in tile.iter_mut().zip(inputs) {
+                column[s] = value;
+            }
+        }
+    }
+}
+
+/// Adds `W[:, first..first + K] · X[first..first + K]` into `sums`: the inputs'
+/// columns are transposed into a tile, then [`ROWS_PER_PASS`] units at a time pass
+/// over it.
+#[inline(always)]
+fn add_tile<T: Scalar, const IN: usize, const OUT: usize, const B: usize, const K: usize>(
+    weights: &[[T; IN]; OUT],
+    xs: &[&[T; IN]; B],
+    first: usize,
+    sums: &mut [[T; B]; OUT],
+) {
+    let mut tile = [[T::ZERO; B]; K];
+    transpose_tile(xs, first, &mut tile);
+    let tile = &tile;
+    let (row_blocks, rows_left) = weights.as_chunks::<ROWS_PER_PASS>();
+    let (sum_blocks, sums_left) = sums.as_chunks_mut::<ROWS_PER_PASS>();
+    for (rows, block) in row_blocks.iter().zip(sum_blocks) {
+        if let Some(w) = columns(rows, first) {
+            add_tile_rows(w, tile, block);
+        }
+    }
+    for (row, sums) in rows_left.iter().zip(sums_left) {
+        if let Some(w) = columns(core::array::from_ref(row), first) {
+            add_tile_rows(w, tile, core::array::from_mut(sums));
+        }
+    }
+}
+
+/// Columns `first..first + K` of each of the `R` rows (`None` past the end).
+#[inline(always)]
+fn columns<T, const IN: usize, const R: usize, const K: usize>(
     rows: &[[T; IN]; R],
-    xs: &[&[T; IN]; S],
-) -> [[T; S]; R] {
-    let mut lanes = [[[T::ZERO; LANES]; S]; R];
-    let chunks = IN / LANES;
-    for chunk in 0..chunks {
-        for (r, row) in rows.iter().enumerate() {
-            let w = &row.as_chunks::<LANES>().0[chunk];
-            for (s, x) in xs.iter().enumerate() {
-                let x = &x.as_chunks::<LANES>().0[chunk];
-                // A multiply and an add, not `mul_add`: LLVM's SLP vectorizer turns
-                // these fused multiply-adds into 4-wide shuffles and spills (measured
-                // with -C target-cpu=x86-64-v3: 910 µs against 355 µs for a W4 step).
-                for ((lane, &w), &x) in lanes[r][s].iter_mut().zip(w).zip(x) {
-                    *lane += w * x;
-                }
+    first: usize,
+) -> Option<[&[T; K]; R]> {
+    fn slice<T, const IN: usize, const K: usize>(row: &[T; IN], first: usize) -> Option<&[T; K]> {
+        row.get(first..)?.first_chunk::<K>()
+    }
+    let mut columns = [slice(rows.first()?, first)?; R];
+    for (column, row) in columns.iter_mut().zip(rows) {
+        *column = slice(row, first)?;
+    }
+    Some(columns)
+}
+
+/// The register block: `sums[r] += w[r] · tile`, each weight broadcast once and
+/// multiplied into a whole column of samples.
+#[inline(always)]
+fn add_tile_rows<T: Scalar, const B: usize, const K: usize, const R: usize>(
+    w: [&[T; K]; R],
+    tile: &[[T; B]; K],
+    sums: &mut [[T; B]; R],
+) {
+    let mut acc = *sums;
+    for (k, column) in tile.iter().enumerate() {
+        for (acc, w) in acc.iter_mut().zip(&w) {
+            let w = w[k];
+            for (acc, &x) in acc.iter_mut().zip(column) {
+                *acc = w.mul_add(x, *acc);
             }
         }
     }
-    let mut dots = [[T::ZERO; S]; R];
-    for (r, row) in rows.iter().enumerate() {
-        for (s, x) in xs.iter().enumerate() {
-            let [a, b, c, d, e, f, g, h] = lanes[r][s];
-            let mut dot = ((a + e) + (c + g)) + ((b + f) + (d + h));
-            for (&w, &x) in row[chunks * LANES..].iter().zip(&x[chunks * LANES..]) {
-                dot = w.mul_add(x, dot);
-            }
-            dots[r][s] = dot;
-        }
-    }
-    dots
+    *sums = acc;
 }
 
 /// The backward pass of [`dense_forward_batch`] for the parameters: adds
@@ -123,7 +169,9 @@ pub fn dense_backward_params_batch<T: Scalar, const IN: usize, const OUT: usize,
     }
 }
 
-/// Adds `Σₛ dzₛ[first + r] · xₛ` into each row `r` of `rows`.
+/// Adds `Σₛ dzₛ[first + r] · xₛ` into each row `r` of `rows`: a strip of
+/// [`GRADIENT_STRIP`] weights of every row is held in registers while every sample
+/// passes, so each `dz` is broadcast once per strip and feeds several multiply-adds.
 #[inline(always)]
 fn rows_gradient<T: Scalar, const IN: usize, const OUT: usize, const B: usize, const R: usize>(
     first: usize,
@@ -131,14 +179,18 @@ fn rows_gradient<T: Scalar, const IN: usize, const OUT: usize, const B: usize, c
     dzs: &[[T; OUT]; B],
     rows: &mut [[T; IN]; R],
 ) {
-    let chunks = IN / LANES;
-    for chunk in 0..chunks {
-        let mut sums = [[T::ZERO; LANES]; R];
+    let strips = IN / GRADIENT_STRIP;
+    for strip in 0..strips {
+        let mut sums = [[T::ZERO; GRADIENT_STRIP]; R];
         for (sums, row) in sums.iter_mut().zip(rows.iter()) {
-            *sums = row.as_chunks::<LANES>().0[chunk];
+            if let Some(weights) = row.as_chunks::<GRADIENT_STRIP>().0.get(strip) {
+                *sums = *weights;
+            }
         }
         for (x, dz) in xs.iter().zip(dzs) {
-            let x = &x.as_chunks::<LANES>().0[chunk];
+            let Some(x) = x.as_chunks::<GRADIENT_STRIP>().0.get(strip) else {
+                continue;
+            };
             for (r, sums) in sums.iter_mut().enumerate() {
                 let d = dz[first + r];
                 for (sum, &x) in sums.iter_mut().zip(x) {
@@ -147,18 +199,26 @@ fn rows_gradient<T: Scalar, const IN: usize, const OUT: usize, const B: usize, c
             }
         }
         for (row, sums) in rows.iter_mut().zip(sums) {
-            row.as_chunks_mut::<LANES>().0[chunk] = sums;
+            if let Some(weights) = row.as_chunks_mut::<GRADIENT_STRIP>().0.get_mut(strip) {
+                *weights = sums;
+            }
         }
     }
+    let done = strips * GRADIENT_STRIP;
     for (r, row) in rows.iter_mut().enumerate() {
         for (x, dz) in xs.iter().zip(dzs) {
             let d = dz[first + r];
-            for (w, &x) in row[chunks * LANES..].iter_mut().zip(&x[chunks * LANES..]) {
+            for (w, &x) in row[done..].iter_mut().zip(&x[done..]) {
                 *w = d.mul_add(x, *w);
             }
         }
     }
 }
+
+/// Weights of one row the weight-gradient kernel keeps in registers at a time: two
+/// 256-bit vectors of `f32` with AVX; one 128-bit vector's worth twice over without
+/// (more spills the sixteen SSE registers: measured 28 against 19 GFLOP/s).
+const GRADIENT_STRIP: usize = if cfg!(target_feature = "avx") { 16 } else { 8 };
 
 /// The input gradients `Wᵀ·dzₛ` of the `B` samples.
 #[inline]
@@ -232,5 +292,9 @@ mod tests {
         check::<17, 13, 5>();
         check::<64, 10, 8>();
         check::<20, 7, 1>();
+        // Past one tile of 64 columns: whole tiles, tiles of eight, single columns.
+        check::<137, 19, 8>();
+        check::<72, 9, 3>();
+        check::<200, 17, 16>();
     }
 }
