@@ -50,6 +50,14 @@ pub trait Scalar:
     }
     /// The square root (NaN for negative inputs).
     fn sqrt(self) -> Self;
+    /// The natural logarithm.
+    fn ln(self) -> Self;
+    /// `ln(1 + self)`, accurate near zero.
+    fn ln_1p(self) -> Self;
+    /// `e^self − 1`, accurate near zero.
+    fn exp_m1(self) -> Self;
+    /// The error function, `erf(x) = 2/√π ∫₀ˣ e^(−t²) dt` (libm's on every platform).
+    fn erf(self) -> Self;
     /// The absolute value.
     fn abs(self) -> Self;
     /// `self · a + b`: one fused multiply-add where the target has an FMA unit
@@ -61,7 +69,8 @@ pub trait Scalar:
 /// Implements [`Scalar`] for a float type, with the platform's math under `std` and
 /// libm otherwise (libm is slower on some targets but needs no operating system).
 macro_rules! impl_float {
-    ($t:ty, $exp:path, $tanh:path, $sqrt:path, $fma:path $(, $fast_exp:path, $fast_tanh:path)?) => {
+    ($t:ty, $exp:path, $tanh:path, $sqrt:path, $fma:path, $ln:path, $ln_1p:path, $exp_m1:path,
+     $erf:path $(, $fast_exp:path, $fast_tanh:path)?) => {
         impl Scalar for $t {
             $(
                 #[inline(always)]
@@ -114,6 +123,35 @@ macro_rules! impl_float {
             }
 
             #[inline(always)]
+            fn ln(self) -> Self {
+                #[cfg(feature = "std")]
+                return <$t>::ln(self);
+                #[cfg(not(feature = "std"))]
+                return $ln(self);
+            }
+
+            #[inline(always)]
+            fn ln_1p(self) -> Self {
+                #[cfg(feature = "std")]
+                return <$t>::ln_1p(self);
+                #[cfg(not(feature = "std"))]
+                return $ln_1p(self);
+            }
+
+            #[inline(always)]
+            fn exp_m1(self) -> Self {
+                #[cfg(feature = "std")]
+                return <$t>::exp_m1(self);
+                #[cfg(not(feature = "std"))]
+                return $exp_m1(self);
+            }
+
+            #[inline(always)]
+            fn erf(self) -> Self {
+                $erf(self)
+            }
+
+            #[inline(always)]
             fn abs(self) -> Self {
                 <$t>::abs(self)
             }
@@ -137,10 +175,24 @@ impl_float!(
     libm::tanhf,
     libm::sqrtf,
     libm::fmaf,
+    libm::logf,
+    libm::log1pf,
+    libm::expm1f,
+    libm::erff,
     crate::fastmath::exp,
     crate::fastmath::tanh
 );
-impl_float!(f64, libm::exp, libm::tanh, libm::sqrt, libm::fma);
+impl_float!(
+    f64,
+    libm::exp,
+    libm::tanh,
+    libm::sqrt,
+    libm::fma,
+    libm::log,
+    libm::log1p,
+    libm::expm1,
+    libm::erf
+);
 
 #[cfg(test)]
 mod tests {
@@ -157,5 +209,10 @@ mod tests {
         assert_eq!(Scalar::to_f64(0.5f32), 0.5);
         assert_eq!(Scalar::mul_add(3.0f64, 4.0, 5.0), 17.0);
         assert_eq!(Scalar::mul_add(-0.5f32, 2.0, 1.0), 0.0);
+        assert!((<f64 as Scalar>::ln(core::f64::consts::E) - 1.0).abs() < 1e-15);
+        assert_eq!(<f64 as Scalar>::ln_1p(1e-20), 1e-20);
+        assert_eq!(<f64 as Scalar>::exp_m1(1e-20), 1e-20);
+        // erf(0.5) = 0.5204998778130465 (Abramowitz & Stegun, table 7.1).
+        assert!((<f64 as Scalar>::erf(0.5) - 0.520_499_877_813_046_5).abs() < 1e-15);
     }
 }

@@ -13,6 +13,7 @@
 //! - [`batch`]: the same over a block of samples, each weight row loaded once for all;
 //! - [`elementwise`]: activations applied unit by unit, the chain rule through them,
 //!   and the squared-error loss;
+//! - [`loss`]: softmax and the other losses, each with its gradient;
 //! - [`sink`]: where the backward pass sends each layer's gradient: added into a
 //!   gradient array ([`Accumulate`], for `backward`) or handed straight to an
 //!   optimizer ([`Update`], for `train_step`).
@@ -20,6 +21,7 @@
 pub mod batch;
 pub mod dense;
 pub mod elementwise;
+pub mod loss;
 pub mod sink;
 pub mod view;
 
@@ -30,6 +32,11 @@ pub use dense::{dense_backward, dense_backward_params, dense_forward};
 pub use elementwise::{
     chain, chain_rows, map, map_rows, scaled, scaled_rows, squared_error, sub, sub_rows,
     sum_of_squares, sum_of_squares_rows,
+};
+pub use loss::{
+    bce_with_logits, bce_with_logits_rows, cross_entropy_with_logits,
+    cross_entropy_with_logits_rows, huber, huber_rows, mae, mae_rows, softmax, softmax_backward,
+    softmax_backward_rows, softmax_rows,
 };
 pub use sink::{Accumulate, GradientSink, Update};
 pub use view::{layer, layer_mut, segment, segment_mut};
