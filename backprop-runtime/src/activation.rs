@@ -352,10 +352,12 @@ mod tests {
     /// `torch.nn` documentation), e.g. `0.5*z*(1+math.erf(z/math.sqrt(2)))` for GELU,
     /// `math.log1p(math.exp(z))` for softplus, and SELU's λ = 1.0507009873554804934…,
     /// α = 1.6732632423543772848….
+    type Reference = (&'static str, fn(f64) -> f64, [f64; 4]);
+
     #[test]
     fn values_match_independent_references() {
         #[rustfmt::skip]
-        let table: [(&str, fn(f64) -> f64, [f64; 4]); 10] = [
+        let table: [Reference; 10] = [
             ("gelu", gelu, [-0.015524163314440398, -0.15426876936299344, 0.18537342665668577, 1.6242387133104768]),
             ("gelu_tanh", gelu_tanh, [-0.015084266089998577, -0.15428599017485606, 0.18537092354275922, 1.624105895551156]),
             ("silu", silu, [-0.18964545005310887, -0.1887703343990727, 0.1723327550434977, 1.437409049357991]),
