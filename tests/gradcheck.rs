@@ -11,14 +11,18 @@
 //! - blocks: `backward_block` on three samples against `backward` on each, in f64.
 //!
 //! Central differences are meaningless within a step of a kink, so samples that put a
-//! pre-activation that close to relu's kink at 0 are drawn again.
+//! pre-activation that close to a kink (0 for the relus and elu, ±1 for hard_tanh, ±3
+//! for hard_sigmoid) or an output error that close to one of the losses' (0 for mae and
+//! huber, δ = 0.5 and 1 for huber) are drawn again.
 
 use backprop::gradcheck::{GradCheckConfig, gradcheck_with};
 use backprop::init::SplitMix64;
 use backprop::{Array, Network, Scalar, Trace, mlp};
 
 /// Central differences in f32 have a rounding error of about ε·|L|/h ≈ 2.4e-5·|L| with
-/// the default step h = ∛ε ≈ 4.9e-3, which the 1e-3 floor turns into a few 1e-2.
+/// the default step h = ∛ε ≈ 4.9e-3, which the 1e-3 floor turns into a few 1e-2 for a
+/// loss of about 1; the check scales it by `max(|L|, 1)`, as that error does (a
+/// cross-entropy over 12 classes is about 2.5).
 const F32_TOLERANCE: f64 = 5e-2;
 /// f32 carries about 7 significant digits; a few dozen roundings in a deep network's
 /// backward pass leave about 5.
@@ -44,13 +48,39 @@ fn convert<T: Scalar, U: Scalar, A: Array<T>, B: Array<U>>(from: &A) -> B {
     to
 }
 
-/// Whether any pre-activation ahead of a relu is within `margin` of the kink at 0.
-fn near_kink<N: Network>(net: &N, x: &N::Input, margin: f64) -> bool {
+/// Where an activation's derivative jumps.
+fn kinks(activation: &str) -> &'static [f64] {
+    match activation {
+        "relu" | "leaky_relu" | "elu" => &[0.0],
+        "hard_tanh" => &[-1.0, 1.0],
+        "hard_sigmoid" => &[-3.0, 3.0],
+        _ => &[],
+    }
+}
+
+/// Whether any pre-activation is within `margin` of its activation's kinks, or any
+/// output error's magnitude within `margin` of one of `loss_kinks`.
+fn near_kink<N: Network>(
+    net: &N,
+    x: &N::Input,
+    t: &N::Output,
+    loss_kinks: &[f64],
+    margin: f64,
+) -> bool {
     let trace = net.forward_trace(x);
-    let relu_layers = (1..=N::Trace::LAYERS).filter(|&l| N::layers()[l - 1].activation == "relu");
-    relu_layers
-        .filter_map(|layer| trace.pre_activation(layer))
-        .any(|z| z.iter().any(|z| z.to_f64().abs() < margin))
+    let near = |value: f64, kinks: &[f64]| kinks.iter().any(|k| (value - k).abs() < margin);
+    let activations = (1..=N::Trace::LAYERS).any(|layer| {
+        let kinks = kinks(N::layers()[layer - 1].activation);
+        let z = trace.pre_activation(layer).unwrap_or(&[]);
+        z.iter().any(|z| near(z.to_f64(), kinks))
+    });
+    let y = net.forward(x);
+    let errors = y.as_ref().iter().zip(t.as_ref());
+    let loss = errors.into_iter().any(|(y, t)| {
+        let e = (y.to_f64() - t.to_f64()).abs();
+        near(e, loss_kinks)
+    });
+    activations || loss
 }
 
 /// The error of `got` against `want` as gradcheck measures it, worst over all entries.
@@ -62,7 +92,7 @@ fn worst_error(got: &[f32], want: &[f64], floor: f64) -> f64 {
     errors.fold(0.0, f64::max)
 }
 
-fn check<N64, N32>(name: &str)
+fn check<N64, N32>(name: &str, loss_kinks: &[f64])
 where
     N64: Network<Scalar = f64>,
     N32: Network<Scalar = f32>,
@@ -76,9 +106,17 @@ where
         let net32 = N32::new(seed);
         let net64 = N64::from_params(convert(net32.params()));
         let x64: N64::Input = draw(&mut rng, -1.0, 1.0);
-        let t64: N64::Output = draw(&mut rng, 0.05, 0.95);
+        let mut t64: N64::Output = draw(&mut rng, 0.05, 0.95);
+        if N64::layers()
+            .last()
+            .is_some_and(|l| l.activation == "softmax")
+        {
+            // A softmax's targets are a distribution over its classes.
+            let total: f64 = t64.as_ref().iter().sum();
+            t64.as_mut().iter_mut().for_each(|t| *t /= total);
+        }
         let (x32, t32): (N32::Input, N32::Output) = (convert(&x64), convert(&t64));
-        if near_kink(&net64, &x64, 5.0 * config32.step) {
+        if near_kink(&net64, &x64, &t64, loss_kinks, 5.0 * config32.step) {
             continue;
         }
         let report = gradcheck_with(&net64, &x64, &t64, config64);
@@ -87,8 +125,9 @@ where
             "{name}, f64, seed {seed}: {report}"
         );
         let report = gradcheck_with(&net32, &x32, &t32, config32);
+        let loss = f64::from(net32.loss(&x32, &t32).to_f64().abs().max(1.0) as f32);
         assert!(
-            report.max_error < F32_TOLERANCE,
+            report.max_error < F32_TOLERANCE * loss,
             "{name}, f32, seed {seed}: {report}"
         );
         let (mut grads32, mut grads64) = (N32::Params::zeros(), N64::Params::zeros());
@@ -105,7 +144,7 @@ where
             return;
         }
     }
-    panic!("{name}: only {checked} of 100 samples were away from relu's kink");
+    panic!("{name}: only {checked} of 100 samples were away from every kink");
 }
 
 /// `backward_block` over three samples (batch kernels for every layer) against
@@ -134,14 +173,16 @@ fn check_block<N: Network<Scalar = f64>>(net: &N, rng: &mut SplitMix64, name: &s
     }
 }
 
-/// A test checking the network `$spec` (a spec body without `scalar`).
+/// A test checking the network `$spec` (a spec body without `scalar`), avoiding samples
+/// whose output errors lie near `$kinks`, where the loss's derivative jumps.
 macro_rules! gradcheck_test {
-    ($($test:ident: [$($spec:tt)*],)*) => {$(
+    ($($test:ident: [$($spec:tt)*] $(kinks [$($kinks:expr),*])?,)*) => {$(
         #[test]
         fn $test() {
             mlp!(Net64<$($spec)*; scalar f64>);
             mlp!(Net32<$($spec)*; scalar f32>);
-            check::<Net64, Net32>(stringify!($test));
+            let kinks: &[f64] = &[$($($kinks),*)?];
+            check::<Net64, Net32>(stringify!($test), kinks);
         }
     )*};
 }
@@ -179,4 +220,41 @@ gradcheck_test! {
     auto_kernel_then_unrolled: [40 => tanh 12 => relu 5 => identity 3; loss mse],
     auto_unrolled_then_kernel: [3 => relu 10 => tanh 40 => identity 2; loss half_sse],
     auto_kernel_output: [9 => tanh 30 => sigmoid 20; loss mse],
+}
+
+// Every activation of the vocabulary, with and without parameters, unrolled and as
+// kernels; at the default step the f64 check sees the smooth ones to 1e-6.
+gradcheck_test! {
+    leaky_relu_mse: [3 => leaky_relu 4 => leaky_relu(0.2) 2; loss mse],
+    elu_mse: [3 => elu 4 => elu(0.5) 2; loss mse],
+    selu_mse: [3 => selu 4 => selu 2; loss half_sse],
+    gelu_mse: [3 => gelu 4 => gelu 2; loss mse],
+    gelu_tanh_mse: [3 => gelu_tanh 4 => gelu_tanh 2; loss mse],
+    silu_mse: [3 => silu 4 => swish 2; loss mse],
+    softplus_mse: [3 => softplus 4 => softplus 2; loss mse],
+    softsign_mse: [3 => softsign 4 => softsign 2; loss mse],
+    hard_sigmoid_mse: [3 => hard_sigmoid 4 => hard_sigmoid 2; loss mse],
+    hard_tanh_mse: [3 => hard_tanh 4 => hard_tanh 2; loss mse],
+    kernels_every_activation: [
+        6 => leaky_relu(0.1) 5 => elu(0.7) 5 => selu 5 => gelu 5 => gelu_tanh 5 => silu 5
+          => softplus 5 => softsign 5 => hard_sigmoid 5 => hard_tanh 4;
+        loss mse; codegen kernels
+    ],
+}
+
+// Every loss, on the output layer each fits, unrolled and as kernels.
+gradcheck_test! {
+    mae_identity: [3 => tanh 4 => identity 3; loss mae] kinks [0.0],
+    l1_sigmoid: [3 => tanh 4 => sigmoid 2; loss l1] kinks [0.0],
+    huber_default: [3 => tanh 4 => identity 3; loss huber] kinks [1.0],
+    huber_half: [3 => relu 5 => identity 2; loss huber(0.5)] kinks [0.5],
+    bce_sigmoid: [3 => tanh 4 => sigmoid 3; loss bce],
+    bce_single_output: [4 => relu 6 => sigmoid 1; loss bce],
+    cross_entropy_softmax: [3 => tanh 5 => softmax 4; loss cross_entropy],
+    cross_entropy_wide: [30 => relu 20 => softmax 12; loss cross_entropy],
+    softmax_with_mse: [3 => tanh 4 => softmax 3; loss mse],
+    softmax_with_half_sse_kernels: [3 => relu 4 => softmax 3; loss half_sse; codegen kernels],
+    kernels_cross_entropy: [9 => gelu 8 => softmax 5; loss cross_entropy; codegen kernels],
+    kernels_bce: [9 => elu 8 => sigmoid 3; loss bce; codegen kernels],
+    kernels_huber: [9 => silu 8 => identity 3; loss huber(0.5); codegen kernels] kinks [0.5],
 }

@@ -7,15 +7,18 @@ use proc_macro2::Span;
 use syn::LitInt;
 
 use crate::error::{Errors, closest, expected};
-use crate::names::{self, Activation, Codegen, DEFAULT_SCALAR, Loss, Math, ScalarType};
-use crate::parse::{ClauseAst, SpecAst};
+use crate::names::{
+    self, Activation, ActivationFn, Codegen, DEFAULT_SCALAR, Init, Loss, LossFn, LossForm, Math,
+    ParamRow, ScalarType,
+};
+use crate::parse::{ArgsAst, ClauseAst, SpecAst};
 
 /// A validated spec: known names, positive widths, a size the compiler can handle.
 #[derive(Debug)]
 pub struct Spec {
     pub input: Width,
     pub layers: Vec<LayerSpec>,
-    pub loss: Loss,
+    pub loss: LossFn,
     /// Where the loss was named (the closing `>` when it is missing).
     pub loss_span: Span,
     pub scalar: ScalarType,
@@ -23,6 +26,8 @@ pub struct Spec {
     pub codegen: (Codegen, Span),
     /// Which `exp` and `tanh` the activations use.
     pub math: Math,
+    /// The init scheme for every layer, when the spec overrides the per-activation one.
+    pub init: Option<Init>,
 }
 
 /// A width and the literal that gave it.
@@ -35,7 +40,7 @@ pub struct Width {
 /// One dense layer and the activation after it.
 #[derive(Clone, Copy, Debug)]
 pub struct LayerSpec {
-    pub activation: Activation,
+    pub activation: ActivationFn,
     pub activation_span: Span,
     pub width: Width,
 }
@@ -54,7 +59,7 @@ pub fn check(ast: &SpecAst) -> syn::Result<Spec> {
         .iter()
         .map(|layer| {
             let name = layer.activation.to_string();
-            let activation = names::activation(&name).unwrap_or_else(|| {
+            let kind = names::activation(&name).unwrap_or_else(|| {
                 let hint = expected(&name, &names::activation_names());
                 errors.push(
                     layer.activation.span(),
@@ -62,6 +67,13 @@ pub fn check(ast: &SpecAst) -> syn::Result<Spec> {
                 );
                 Activation::Identity
             });
+            let param = param(
+                &name,
+                kind.row().param.as_ref(),
+                layer.args.as_ref(),
+                &mut errors,
+            );
+            let activation = ActivationFn { kind, param };
             let what = format!("the width of the `{name}` layer");
             let width = width(
                 &layer.width,
@@ -79,16 +91,26 @@ pub fn check(ast: &SpecAst) -> syn::Result<Spec> {
     check_size(input, &layers, &mut errors);
     let clauses = Clauses::resolve(&ast.clauses, &mut errors);
     let (loss, loss_span) = clauses.loss.unwrap_or_else(|| {
-        let hint = names::loss_names().join("` or `; loss ");
+        // The loss made for the output layer, if there is one.
+        let suggestion = match layers.last().map(|layer| layer.activation.kind) {
+            Some(Activation::Softmax) => "cross_entropy",
+            Some(Activation::Sigmoid) => "bce",
+            _ => "mse",
+        };
         errors.push(
             ast.close,
-            format!("missing loss: add `; loss {hint}` before this `>`"),
+            format!(
+                "missing loss: add `; loss {suggestion}` before this `>` (the losses are {})",
+                names::loss_names().join(", ")
+            ),
         );
-        (Loss::Mse, ast.close)
+        (LossFn::default_of(Loss::Mse), ast.close)
     });
+    check_output(&layers, loss, loss_span, &mut errors);
     let scalar = clauses.scalar.unwrap_or(DEFAULT_SCALAR);
     let codegen = clauses.codegen.unwrap_or((Codegen::Auto, ast.close));
     let math = clauses.math.unwrap_or(Math::Fast);
+    let init = clauses.init;
     errors.finish(Spec {
         input,
         layers,
@@ -97,7 +119,89 @@ pub fn check(ast: &SpecAst) -> syn::Result<Spec> {
         scalar,
         codegen,
         math,
+        init,
     })
+}
+
+/// The value of an activation's or loss's parameter: the one written, checked, or the
+/// default. `name` is the activation or loss as written.
+fn param(
+    name: &str,
+    row: Option<&ParamRow>,
+    args: Option<&ArgsAst>,
+    errors: &mut Errors,
+) -> Option<f64> {
+    let Some(row) = row else {
+        if let Some(args) = args {
+            errors.push(
+                args.span,
+                format!("`{name}` takes no parameter; write `{name}` alone"),
+            );
+        }
+        return None;
+    };
+    let Some(args) = args else {
+        return Some(row.default);
+    };
+    let [arg] = &args.values[..] else {
+        errors.push(
+            args.span,
+            format!(
+                "`{name}` takes one parameter, {}: write `{name}({})`, or `{name}` for that default",
+                row.name, row.default
+            ),
+        );
+        return Some(row.default);
+    };
+    if let Err(what) = row.rule.check(arg.value) {
+        errors.push(
+            arg.span,
+            format!("`{name}`'s {} must be {what}, not {}", row.name, arg.value),
+        );
+        return Some(row.default);
+    }
+    Some(arg.value)
+}
+
+/// Checks that softmax only ends the network and that the loss fits the output layer.
+fn check_output(layers: &[LayerSpec], loss: LossFn, loss_span: Span, errors: &mut Errors) {
+    let (last, hidden) = match layers.split_last() {
+        Some(split) => split,
+        None => return,
+    };
+    for layer in hidden {
+        if layer.activation.kind == Activation::Softmax {
+            errors.push(
+                layer.activation_span,
+                "`softmax` is for the output layer only: it makes the layer's values a \
+                 distribution over classes; use another activation here",
+            );
+        }
+    }
+    let row = loss.row();
+    if let LossForm::Kernel {
+        fused: Some(needed),
+        ..
+    } = row.form
+    {
+        let output = last.activation.kind;
+        if output != needed {
+            errors.push(
+                loss_span,
+                format!(
+                    "`{}` needs a `{}` output layer, which it is computed with from the \
+                     logits; the last layer is `{}`: write `=> {} {}` last, or choose a \
+                     loss for `{}` outputs such as `mse`",
+                    row.name,
+                    needed.row().name,
+                    output.row().name,
+                    needed.row().name,
+                    last.width.value,
+                    output.row().name,
+                ),
+            );
+        }
+    }
 }
 
 /// A width literal's value: a plain, positive integer that fits in `usize`. `what`
@@ -158,14 +262,15 @@ fn check_size(input: Width, layers: &[LayerSpec], errors: &mut Errors) {
 /// The `; keyword value` clauses, each given at most once.
 #[derive(Default)]
 struct Clauses {
-    loss: Option<(Loss, Span)>,
+    loss: Option<(LossFn, Span)>,
     scalar: Option<ScalarType>,
     codegen: Option<(Codegen, Span)>,
     math: Option<Math>,
+    init: Option<Init>,
 }
 
 impl Clauses {
-    const KEYWORDS: &'static [&'static str] = &["loss", "scalar", "codegen", "math"];
+    const KEYWORDS: &'static [&'static str] = crate::parse::CLAUSES;
 
     fn resolve(clauses: &[ClauseAst], errors: &mut Errors) -> Clauses {
         let mut resolved = Clauses::default();
@@ -182,13 +287,32 @@ impl Clauses {
             seen.push(keyword.clone());
             let value = clause.value.to_string();
             let span = clause.value.span();
+            if keyword != "loss"
+                && let Some(args) = &clause.args
+            {
+                errors.push(
+                    args.span,
+                    format!("`{keyword} {value}` takes no parameter; write `; {keyword} {value}`"),
+                );
+            }
             match keyword.as_str() {
                 "loss" => match names::loss(&value) {
-                    Some(loss) => resolved.loss = Some((loss, span)),
+                    Some(kind) => {
+                        let row = kind.row().param.as_ref();
+                        let param = param(&value, row, clause.args.as_ref(), errors);
+                        resolved.loss = Some((LossFn { kind, param }, span));
+                    }
                     None => {
                         let hint = expected(&value, &names::loss_names());
                         errors.push(span, format!("unknown loss '{value}'; {hint}"));
-                        resolved.loss = Some((Loss::Mse, span));
+                        resolved.loss = Some((LossFn::default_of(Loss::Mse), span));
+                    }
+                },
+                "init" => match names::init(&value) {
+                    Some(init) => resolved.init = Some(init),
+                    None => {
+                        let hint = expected(&value, &names::init_names());
+                        errors.push(span, format!("unknown init '{value}'; {hint}"));
                     }
                 },
                 "scalar" => match names::scalar(&value) {
@@ -221,7 +345,9 @@ impl Clauses {
                     // A misspelled `loss` is the loss: fixing it must not leave a second
                     // error about a missing one.
                     if closest(&keyword, Self::KEYWORDS) == Some("loss") {
-                        resolved.loss.get_or_insert((Loss::Mse, span));
+                        resolved
+                            .loss
+                            .get_or_insert((LossFn::default_of(Loss::Mse), span));
                     }
                 }
             }
@@ -252,10 +378,10 @@ mod tests {
         let layers: Vec<_> = spec
             .layers
             .iter()
-            .map(|l| (l.activation, l.width.value))
+            .map(|l| (l.activation.kind, l.width.value))
             .collect();
         assert_eq!(layers, [(Activation::Relu, 4), (Activation::Identity, 1)]);
-        assert_eq!(spec.loss, Loss::HalfSse);
+        assert_eq!(spec.loss.kind, Loss::HalfSse);
         assert_eq!(spec.scalar, ScalarType::F64);
         let default = check_tokens(quote!(X<1 => sigmoid 1; loss mse>)).unwrap();
         assert_eq!(default.scalar, ScalarType::F32);
@@ -288,7 +414,10 @@ mod tests {
         assert_eq!(all[2], "`loss` is given twice; keep one");
         assert_eq!(
             messages(quote!(X<2 => relu 1; loss foo>)),
-            ["unknown loss 'foo'; expected one of: mse, half_sse"]
+            [
+                "unknown loss 'foo'; expected one of: mse, half_sse, mae, l1, huber, bce, \
+                 cross_entropy"
+            ]
         );
     }
 
@@ -297,8 +426,13 @@ mod tests {
         let missing = messages(quote!(X<2 => relu 1; scalar f64>));
         assert_eq!(
             missing,
-            ["missing loss: add `; loss mse` or `; loss half_sse` before this `>`"]
+            [
+                "missing loss: add `; loss mse` before this `>` (the losses are mse, half_sse, \
+                 mae, l1, huber, bce, cross_entropy)"
+            ]
         );
+        let classifier = messages(quote!(X<2 => relu 4 => softmax 3>));
+        assert!(classifier[0].starts_with("missing loss: add `; loss cross_entropy`"));
         let misspelled = messages(quote!(X<2 => relu 1; los mse>));
         assert_eq!(misspelled, ["unknown clause 'los'; did you mean 'loss'?"]);
         let unrelated = messages(quote!(X<2 => relu 1; optimizer adam>));
@@ -317,6 +451,68 @@ mod tests {
         let overflow =
             messages(quote!(X<18446744073709551615 => relu 18446744073709551615; loss mse>));
         assert_eq!(overflow.len(), 1);
+    }
+
+    #[test]
+    fn resolves_parameters_with_defaults_and_rules() {
+        let spec = check_tokens(
+            quote!(X<2 => leaky_relu(0.2) 3 => elu 3 => elu(0.5) 2; loss huber(0.25)>),
+        )
+        .unwrap();
+        let params: Vec<_> = spec.layers.iter().map(|l| l.activation.param).collect();
+        assert_eq!(params, [Some(0.2), Some(1.0), Some(0.5)]);
+        assert_eq!(spec.loss.param, Some(0.25));
+        assert_eq!(
+            messages(quote!(X<2 => elu(-1.0) 3 => relu(2) 1; loss huber(0, 1)>)),
+            [
+                "`elu`'s α must be a finite number, 0 or more, not -1",
+                "`relu` takes no parameter; write `relu` alone",
+                "`huber` takes one parameter, δ: write `huber(1)`, or `huber` for that default",
+            ]
+        );
+        assert_eq!(
+            messages(quote!(X<2 => leaky_relu(nan) 3; loss huber(0)>)),
+            [
+                "`leaky_relu`'s slope must be a finite number, not NaN",
+                "`huber`'s δ must be a finite number greater than 0, not 0",
+            ]
+        );
+    }
+
+    #[test]
+    fn losses_must_fit_the_output_layer() {
+        assert!(check_tokens(quote!(X<2 => relu 4 => softmax 3; loss cross_entropy>)).is_ok());
+        assert!(check_tokens(quote!(X<2 => relu 4 => sigmoid 1; loss bce>)).is_ok());
+        assert!(check_tokens(quote!(X<2 => relu 4 => softmax 3; loss mse>)).is_ok());
+        assert_eq!(
+            messages(quote!(X<2 => relu 4 => identity 3; loss cross_entropy>)),
+            [
+                "`cross_entropy` needs a `softmax` output layer, which it is computed with \
+                 from the logits; the last layer is `identity`: write `=> softmax 3` last, \
+                 or choose a loss for `identity` outputs such as `mse`"
+            ]
+        );
+        assert!(
+            messages(quote!(X<2 => tanh 4 => tanh 1; loss bce>))[0]
+                .starts_with("`bce` needs a `sigmoid` output layer")
+        );
+        assert!(
+            messages(quote!(X<2 => softmax 4 => sigmoid 1; loss mse>))[0]
+                .starts_with("`softmax` is for the output layer only")
+        );
+    }
+
+    #[test]
+    fn resolves_the_init_clause() {
+        let spec = check_tokens(quote!(X<2 => relu 1; loss mse; init lecun_normal>)).unwrap();
+        assert_eq!(spec.init, Some(Init::LecunNormal));
+        assert_eq!(
+            messages(quote!(X<2 => relu 1; loss mse; init he>)),
+            [
+                "unknown init 'he'; expected one of: he_uniform, he_normal, glorot_uniform, \
+              glorot_normal, lecun_normal, zeros"
+            ]
+        );
     }
 
     #[test]

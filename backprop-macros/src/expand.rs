@@ -65,6 +65,15 @@ mod tests {
     }
 
     #[test]
+    fn classifier_expansion() {
+        // A small classifier: the hidden layer (4·6 = 24 weights) is unrolled; the
+        // softmax layer and its fused cross-entropy are kernel calls whatever the size.
+        insta::assert_snapshot!(pretty(
+            quote!(pub Classifier<4 => leaky_relu(0.1) 6 => softmax 3; loss cross_entropy>)
+        ));
+    }
+
+    #[test]
     fn math_exact_calls_the_exact_functions() {
         let exact = expand(quote!(E<2 => tanh 2 => sigmoid 1; loss mse; math exact>)).to_string();
         assert!(

@@ -4,8 +4,9 @@
 //!
 //! ```text
 //! spec   := ATTRIBUTE* VISIBILITY? NAME '<' WIDTH layer+ (';' clause)* ';'? '>'
-//! layer  := '=>' ACTIVATION WIDTH
-//! clause := 'loss' LOSS | 'scalar' TYPE
+//! layer  := '=>' ACTIVATION args? WIDTH
+//! clause := KEYWORD VALUE args?          (loss, scalar, codegen, math, init)
+//! args   := '(' NUMBER (',' NUMBER)* ')' where NUMBER := '-'? (LITERAL | nan | inf)
 //! ```
 //!
 //! Only syntax is checked here, and parsing stops at the first syntax error. Names are
@@ -35,16 +36,31 @@ pub struct SpecAst {
     pub close: Span,
 }
 
-/// One `=> ACTIVATION WIDTH`.
+/// One `=> ACTIVATION WIDTH`, or `=> ACTIVATION(ARGS) WIDTH`.
 pub struct LayerAst {
     pub activation: Ident,
+    pub args: Option<ArgsAst>,
     pub width: LitInt,
 }
 
-/// One `; KEYWORD VALUE` clause, such as `; loss mse`.
+/// One `; KEYWORD VALUE` clause, such as `; loss mse` or `; loss huber(0.5)`.
 pub struct ClauseAst {
     pub keyword: Ident,
     pub value: Ident,
+    pub args: Option<ArgsAst>,
+}
+
+/// A parenthesized list of numbers after a name: `(0.2)`.
+pub struct ArgsAst {
+    /// The parentheses, where a wrong count is reported.
+    pub span: Span,
+    pub values: Vec<ArgAst>,
+}
+
+/// One number of an [`ArgsAst`], as written (`-0.5`, `1e-3`, `nan`).
+pub struct ArgAst {
+    pub span: Span,
+    pub value: f64,
 }
 
 impl Parse for SpecAst {
@@ -111,6 +127,18 @@ impl Parse for LayerAst {
             );
         }
         let activation = input.call(Ident::parse_any)?;
+        let args = parse_args(input)?;
+        if input.peek(Token![-]) && (input.peek2(LitInt) || input.peek2(LitFloat)) {
+            let minus = input.parse::<Token![-]>()?;
+            let width: proc_macro2::TokenTree = input.parse()?;
+            return Err(syn::Error::new_spanned(
+                quote::quote!(#minus #width),
+                format!(
+                    "the width of the `{activation}` layer is negative: -{width}; \
+                     a layer needs a positive number of units"
+                ),
+            ));
+        }
         if !input.peek(LitInt) && !input.peek(LitFloat) {
             return Err(syn::Error::new(
                 input.span(),
@@ -120,7 +148,11 @@ impl Parse for LayerAst {
             ));
         }
         let width = parse_width(input, &format!("the width of the `{activation}` layer"))?;
-        Ok(LayerAst { activation, width })
+        Ok(LayerAst {
+            activation,
+            args,
+            width,
+        })
     }
 }
 
@@ -156,6 +188,72 @@ fn parse_width(input: ParseStream, what: &str) -> syn::Result<LitInt> {
     )))
 }
 
+/// The clause keywords, for messages; `check` resolves them.
+pub const CLAUSES: &[&str] = &["loss", "scalar", "codegen", "math", "init"];
+
+/// One example of each clause, in the order of [`CLAUSES`].
+const CLAUSE_EXAMPLES: &[&str] = &[
+    "loss mse",
+    "scalar f64",
+    "codegen auto",
+    "math exact",
+    "init he_normal",
+];
+
+/// `(NUMBER, …)` after a name, if there is one.
+fn parse_args(input: ParseStream) -> syn::Result<Option<ArgsAst>> {
+    if !input.peek(syn::token::Paren) {
+        return Ok(None);
+    }
+    let content;
+    let parens = syn::parenthesized!(content in input);
+    let mut values = Vec::new();
+    while !content.is_empty() {
+        values.push(parse_number(&content)?);
+        if content.is_empty() {
+            break;
+        }
+        content.parse::<Token![,]>()?;
+    }
+    Ok(Some(ArgsAst {
+        span: parens.span.join(),
+        values,
+    }))
+}
+
+/// `-`? then a number literal, `nan` or `inf`: any value, checked later.
+fn parse_number(input: ParseStream) -> syn::Result<ArgAst> {
+    let minus = input.parse::<Option<Token![-]>>()?;
+    let sign = if minus.is_some() { -1.0 } else { 1.0 };
+    let (span, value) = if input.peek(LitFloat) {
+        let lit: LitFloat = input.parse()?;
+        (lit.span(), lit.base10_parse::<f64>()?)
+    } else if input.peek(LitInt) {
+        let lit: LitInt = input.parse()?;
+        (lit.span(), lit.base10_parse::<f64>()?)
+    } else if input.peek(Ident::peek_any) {
+        let name = input.call(Ident::parse_any)?;
+        let value = match name.to_string().to_ascii_lowercase().as_str() {
+            "nan" => f64::NAN,
+            "inf" | "infinity" => f64::INFINITY,
+            _ => {
+                return Err(syn::Error::new(
+                    name.span(),
+                    format!("expected a number, not `{name}`: write a literal such as `0.5`"),
+                ));
+            }
+        };
+        (name.span(), value)
+    } else {
+        return Err(input.error("expected a number, such as `0.5`"));
+    };
+    let span = minus.map_or(span, |m| m.span.join(span).unwrap_or(span));
+    Ok(ArgAst {
+        span,
+        value: sign * value,
+    })
+}
+
 /// Zero or more `; KEYWORD VALUE` clauses, allowing one trailing `;`.
 fn parse_clauses(input: ParseStream) -> syn::Result<Vec<ClauseAst>> {
     let mut clauses = Vec::new();
@@ -169,12 +267,30 @@ fn parse_clauses(input: ParseStream) -> syn::Result<Vec<ClauseAst>> {
         }
         let keyword = input.call(Ident::parse_any)?;
         if !input.peek(Ident::peek_any) {
+            if !CLAUSES.contains(&keyword.to_string().as_str()) {
+                return Err(syn::Error::new(
+                    keyword.span(),
+                    format!(
+                        "`{keyword}` is not a clause; the clauses are `; {}`",
+                        CLAUSE_EXAMPLES.join("`, `; ")
+                    ),
+                ));
+            }
             return Err(input.error(format!(
-                "expected a name after `{keyword}`, as in `; loss mse`"
+                "expected a name after `{keyword}`, as in `; {}`",
+                CLAUSE_EXAMPLES
+                    .iter()
+                    .find(|example| example.starts_with(&keyword.to_string()))
+                    .unwrap_or(&"loss mse")
             )));
         }
         let value = input.call(Ident::parse_any)?;
-        clauses.push(ClauseAst { keyword, value });
+        let args = parse_args(input)?;
+        clauses.push(ClauseAst {
+            keyword,
+            value,
+            args,
+        });
     }
     Ok(clauses)
 }
@@ -227,6 +343,22 @@ mod tests {
     }
 
     #[test]
+    fn parses_parameters_of_activations_and_losses() {
+        let spec = parse(quote!(X<2 => leaky_relu(0.2) 3 => elu 1; loss huber(-0.5)>)).unwrap();
+        let args = spec.layers[0].args.as_ref().unwrap();
+        assert_eq!(
+            args.values.iter().map(|a| a.value).collect::<Vec<_>>(),
+            [0.2]
+        );
+        assert!(spec.layers[1].args.is_none());
+        let loss = spec.clauses[0].args.as_ref().unwrap();
+        assert_eq!(loss.values[0].value, -0.5);
+        let nan = parse(quote!(X<2 => elu(NaN, 1) 3; loss mse>)).unwrap();
+        let values = &nan.layers[0].args.as_ref().unwrap().values;
+        assert!(values[0].value.is_nan() && values[1].value == 1.0);
+    }
+
+    #[test]
     fn leaves_names_and_values_to_the_check_stage() {
         let spec = parse(quote!(X<0 => rellu 0; lose mes>)).unwrap();
         assert_eq!(spec.layers[0].activation, "rellu");
@@ -250,6 +382,15 @@ mod tests {
         );
         assert!(error(quote!(X<2 => relu 1 relu>)).starts_with("expected `=> ACTIVATION WIDTH`"));
         assert!(error(quote!(X<2 => relu 1; loss>)).starts_with("expected a name after `loss`"));
+        assert_eq!(
+            error(quote!(X<2 => relu 1; loss mse; lr 0.1>)),
+            "`lr` is not a clause; the clauses are `; loss mse`, `; scalar f64`, \
+             `; codegen auto`, `; math exact`, `; init he_normal`"
+        );
+        assert!(error(quote!(X<2 => relu -3; loss mse>)).starts_with(
+            "the width of the `relu` layer is negative: -3; a layer needs a positive number"
+        ));
+        assert!(error(quote!(X<2 => elu(x) 3>)).starts_with("expected a number, not `x`"));
         assert!(error(quote!(X<2 => relu 1; 3>)).starts_with("expected a clause after `;`"));
         assert_eq!(
             error(quote!()),

@@ -7,7 +7,7 @@
 use proc_macro2::Span;
 
 use crate::graph::{Dag, NodeId, Op};
-use crate::names::{Codegen, ScalarType};
+use crate::names::{Activation, Codegen, LossForm, ScalarType};
 
 /// The largest dense layer, in weights (`inputs × units`), that `codegen auto` writes
 /// out as scalar statements. Measured (`cargo bench --bench cost_model`, two runs in
@@ -79,7 +79,11 @@ pub fn plan(dag: &Dag, order: &[NodeId]) -> Result<Plan, PlanError> {
         strategies[node.index()] = match dag.graph[node].op {
             Op::Dense(dense) => {
                 let weights = dense.inputs * dag.graph[node].width;
-                let strategy = dense_strategy(dag.codegen.0, weights);
+                let strategy = if needs_kernels(dag, node) {
+                    Strategy::Kernel
+                } else {
+                    dense_strategy(dag.codegen.0, weights)
+                };
                 if strategy == Strategy::Unrolled {
                     unrolled_weights += weights;
                 }
@@ -112,6 +116,27 @@ pub fn plan(dag: &Dag, order: &[NodeId]) -> Result<Plan, PlanError> {
     }
     let budget = budget(dag, &strategies);
     Ok(Plan { strategies, budget })
+}
+
+/// Whether a dense layer must be kernel calls whatever its size: softmax and the losses
+/// beyond the squared errors act on the layer as a whole, through the runtime's
+/// kernels, so the layer ahead of them is an array too.
+fn needs_kernels(dag: &Dag, dense: NodeId) -> bool {
+    let Some(activation) = dag.activation_after(dense) else {
+        return false;
+    };
+    if activation.kind == Activation::Softmax {
+        return true;
+    }
+    let is_output = dag
+        .consumers(dense)
+        .iter()
+        .any(|&(a, _)| dag.consumers(a).iter().any(|&(c, _)| c == dag.loss));
+    let kernel_loss = match dag.graph[dag.loss].op {
+        Op::Loss(loss) => matches!(loss.row().form, LossForm::Kernel { .. }),
+        _ => false,
+    };
+    is_output && kernel_loss
 }
 
 /// The cost model: a dense layer of `weights` weights is unrolled when that is at least

@@ -6,7 +6,6 @@ use quote::{ToTokens, quote};
 
 use super::Codegen;
 use crate::graph::{NodeId, Op};
-use crate::names::Init;
 use crate::plan::Strategy;
 
 impl Codegen<'_> {
@@ -110,10 +109,22 @@ impl Codegen<'_> {
         let layers = self.layers();
         let budgets = self.budget_consts();
         let forward = self.forward_statements();
-        let loss = self.loss_statements();
+        let loss_doc = format!(
+            " The loss of the output `y` for `x` against `target` `t`: `{}` (`{}`).",
+            self.loss_fn().row().name,
+            self.loss_fn().row().formula,
+        );
+        let loss = self.loss_statements(false);
+        let loss_and_gradient = self.loss_statements(true);
         let backward = self.backward_statements();
         let block = self.block_statements();
         let result = self.output_value();
+        // A fused loss also needs the logits, which only the forward pass itself has.
+        let loss_inputs = if self.fused_loss() {
+            quote!(let params = self.params(); #(#forward)*)
+        } else {
+            quote!(let #result = self.forward(x);)
+        };
         let trace_fields = self.traced().into_iter().map(|id| {
             let field = super::ident(self.dag.graph[id].name.clone());
             match self.plan.strategy(id) {
@@ -172,7 +183,7 @@ impl Codegen<'_> {
                 ) -> #scalar {
                     let params = sink.params();
                     #(#forward)*
-                    #(#loss)*
+                    #(#loss_and_gradient)*
                     #(#backward)*
                     loss
                 }
@@ -223,9 +234,9 @@ impl Codegen<'_> {
                     #trace { #(#trace_fields)* }
                 }
 
-                /// The loss of the output for `x` against `target`.
+                #[doc = #loss_doc]
                 pub fn loss(&self, x: &#input, target: &#output) -> #scalar {
-                    let #result = self.forward(x);
+                    #loss_inputs
                     #(#loss)*
                     loss
                 }
@@ -319,10 +330,7 @@ impl Codegen<'_> {
                 let inputs = Literal::usize_unsuffixed(dense.inputs);
                 let outputs = Literal::usize_unsuffixed(self.dag.graph[id].width);
                 let activation = self.activation_name(id);
-                let init = match dense.init {
-                    Init::HeUniform => quote!(HeUniform),
-                    Init::GlorotUniform => quote!(GlorotUniform),
-                };
+                let init = super::ident(dense.init.variant().to_owned());
                 let weights = Literal::usize_unsuffixed(dense.weights);
                 let biases = Literal::usize_unsuffixed(dense.biases);
                 quote! {

@@ -12,7 +12,7 @@ use quote::quote;
 
 use super::Codegen;
 use crate::graph::{Dense, NodeId, Op};
-use crate::names::{Activation, DerivativeOf, LossForm};
+use crate::names::{Activation, ActivationFn, DerivativeOf, LossForm};
 use crate::plan::Strategy;
 
 impl Codegen<'_> {
@@ -21,7 +21,10 @@ impl Codegen<'_> {
         let mut statements = Vec::new();
         for &node in self.order.iter().rev() {
             let op = self.dag.graph[node].op;
-            if !self.needs_gradient[node.index()] || matches!(op, Op::Loss(_)) {
+            if !self.needs_gradient[node.index()]
+                || matches!(op, Op::Loss(_))
+                || self.skipped_by_fused_loss(node)
+            {
                 continue;
             }
             statements.extend(self.gradient_of(node));
@@ -35,6 +38,10 @@ impl Codegen<'_> {
     /// The node's gradient in its own form, from its consumers. Nothing when a kernel
     /// dense consumer already returned it.
     fn gradient_of(&self, node: NodeId) -> Vec<TokenStream> {
+        if self.loss_gradient_target() == Some(node) {
+            // The loss's call bound it.
+            return Vec::new();
+        }
         let consumers = self.dag.consumers(node);
         if let [(consumer, _)] = consumers[..] {
             let kernel_consumer = self.plan.strategy(consumer) == Strategy::Kernel;
@@ -70,8 +77,7 @@ impl Codegen<'_> {
         let gradient = self.gradient_array(producer);
         match self.dag.graph[consumer].op {
             Op::Activation(activation) => {
-                let chain = quote!(::backprop::kernel::chain);
-                self.through_activation(activation, producer, consumer, &chain)
+                self.through_activation(activation, producer, consumer, false)
             }
             _ => match self.loss_factor() {
                 None => quote!(let #gradient = e;),
@@ -80,32 +86,45 @@ impl Codegen<'_> {
         }
     }
 
-    /// `let dz1 = CHAIN(&da1, &z1, relu_derivative);`: the gradient of `producer`, an
-    /// activation's input, from the activation's, through `chain` (the one-sample or
-    /// the block kernel); `let dz1 = da1;` for the identity.
+    /// `let dz1 = ::backprop::kernel::chain(&da1, &z1, relu_derivative);`: the gradient
+    /// of `producer`, an activation's input, from the activation's, through the
+    /// one-sample kernels or (`rows`) the block ones; `let dz1 = da1;` for the
+    /// identity, the softmax's Jacobian for softmax.
     pub(super) fn through_activation(
         &self,
-        activation: Activation,
+        activation: ActivationFn,
         producer: NodeId,
         consumer: NodeId,
-        chain: &TokenStream,
+        rows: bool,
     ) -> TokenStream {
         let (gradient, upstream) = (self.gradient_array(producer), self.gradient_array(consumer));
+        let suffix = if rows { "_rows" } else { "" };
         match activation.row().functions {
+            None if activation.kind == Activation::Softmax => {
+                let a = self.array(consumer);
+                let kernel = super::ident(format!("softmax_backward{suffix}"));
+                quote!(let #gradient = ::backprop::kernel::#kernel(&#upstream, &#a);)
+            }
             None => quote!(let #gradient = #upstream;),
             Some((_, derivative, of)) => {
-                let derivative = super::ident(derivative.to_owned());
+                let derivative = self.activation_path(activation, derivative, false);
+                let derivative = self.elementwise(&derivative, activation.param);
                 let at = match of {
                     DerivativeOf::Input => self.array(producer),
                     DerivativeOf::Output => self.array(consumer),
                 };
+                let chain = super::ident(format!("chain{suffix}"));
                 quote! {
-                    let #gradient = #chain(
-                        &#upstream, &#at, ::backprop::activation::#derivative,
-                    );
+                    let #gradient = ::backprop::kernel::#chain(&#upstream, &#at, #derivative);
                 }
             }
         }
+    }
+
+    /// Whether `node` is the output activation of a loss fused with it: the loss gives
+    /// the logits' gradient directly, so the activation has none of its own.
+    pub(super) fn skipped_by_fused_loss(&self, node: NodeId) -> bool {
+        self.fused_loss() && node == self.dag.output()
     }
 
     /// What an unrolled `consumer` sends back to element `index` of its input
@@ -123,12 +142,14 @@ impl Codegen<'_> {
                 match activation.row().functions {
                     None => quote!(#da),
                     Some((_, derivative, of)) => {
-                        let derivative = super::ident(derivative.to_owned());
+                        let derivative = self.activation_path(activation, derivative, false);
                         let argument = match of {
                             DerivativeOf::Input => self.value(producer, index),
                             DerivativeOf::Output => self.value(consumer, index),
                         };
-                        quote!(#da * ::backprop::activation::#derivative(#argument))
+                        let call =
+                            self.with_param(&derivative, quote!(#argument), activation.param);
+                        quote!(#da * #call)
                     }
                 }
             }
@@ -146,7 +167,9 @@ impl Codegen<'_> {
 
     /// `∂L/∂y = factor · (y − t)`: the factor as a literal, or `None` when it is 1.
     pub(super) fn loss_factor(&self) -> Option<TokenStream> {
-        let LossForm::SquaredError { scale, mean } = self.loss_form();
+        let LossForm::SquaredError { scale, mean } = self.loss_form() else {
+            return None;
+        };
         let count = if mean {
             self.dag.graph[self.dag.output()].width as f64
         } else {

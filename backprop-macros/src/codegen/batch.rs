@@ -6,11 +6,11 @@
 //! arrays of `B` rows (`z1: [[T; 128]; B]`), named as in the per-sample pass.
 
 use proc_macro2::TokenStream;
-use quote::quote;
+use quote::{ToTokens, quote};
 
 use super::Codegen;
 use crate::graph::{Dense, NodeId, Op};
-use crate::names::{Activation, Math};
+use crate::names::{Activation, ActivationFn, LossForm, Math};
 
 impl Codegen<'_> {
     /// The body of `backward_block`: `xs`, `targets` (arrays of `B` references) and
@@ -29,7 +29,10 @@ impl Codegen<'_> {
         statements.extend(self.block_loss());
         for &node in self.order.iter().rev() {
             let op = self.dag.graph[node].op;
-            if !self.needs_gradient[node.index()] || matches!(op, Op::Loss(_)) {
+            if !self.needs_gradient[node.index()]
+                || matches!(op, Op::Loss(_))
+                || self.skipped_by_fused_loss(node)
+            {
                 continue;
             }
             statements.extend(self.block_gradient_of(node));
@@ -62,26 +65,39 @@ impl Codegen<'_> {
         ]
     }
 
-    fn block_activation(&self, node: NodeId, activation: Activation) -> TokenStream {
+    fn block_activation(&self, node: NodeId, activation: ActivationFn) -> TokenStream {
         let (a, z) = (self.array(node), self.array(self.input_of(node)));
-        let row = activation.row();
-        match row.functions {
+        match activation.row().functions {
+            None if activation.kind == Activation::Softmax => {
+                quote!(let #a = ::backprop::kernel::softmax_rows(&#z);)
+            }
             None => quote!(let #a = #z;),
             Some((function, _, _)) => {
-                let function = super::ident(function.to_owned());
-                let path = if row.has_exact && self.dag.math == Math::Exact {
-                    quote!(::backprop::activation::exact::#function)
-                } else {
-                    quote!(::backprop::activation::#function)
-                };
-                quote!(let #a = ::backprop::kernel::map_rows(&#z, #path);)
+                let exact = self.dag.math == Math::Exact;
+                let path = self.activation_path(activation, function, exact);
+                let f = self.elementwise(&path, activation.param);
+                quote!(let #a = ::backprop::kernel::map_rows(&#z, #f);)
             }
         }
     }
 
-    /// `e = y − t` per sample, the summed loss, and the output's gradient.
+    /// `e = y − t` per sample, the summed loss, and the output's gradient; or one call
+    /// of a loss's `_rows` kernel, which gives both.
     fn block_loss(&self) -> Vec<TokenStream> {
         let output = self.dag.output();
+        if let LossForm::Kernel { function, .. } = self.loss_form() {
+            let function = super::ident(format!("{function}_rows"));
+            let args = self.loss_inputs();
+            let gradient = self.loss_gradient_target().map_or(quote!(_), |target| {
+                self.gradient_array(target).into_token_stream()
+            });
+            let call = self.with_param(
+                &quote!(::backprop::kernel::#function),
+                quote!(#(#args,)* targets),
+                self.loss_fn().param,
+            );
+            return vec![quote!(let (loss, #gradient) = #call;)];
+        }
         let y = self.array(output);
         let sum = self.scaled_loss(quote!(::backprop::kernel::sum_of_squares_rows(&e)));
         let dy = self.gradient_array(output);
@@ -113,11 +129,13 @@ impl Codegen<'_> {
     /// A pre-activation's gradient from its activation's, over the block (nothing for
     /// other nodes: a dense consumer or the loss already gave theirs).
     fn block_gradient_of(&self, node: NodeId) -> Option<TokenStream> {
+        if self.loss_gradient_target() == Some(node) {
+            return None;
+        }
         let (consumer, _) = *self.dag.consumers(node).first()?;
         let Op::Activation(activation) = self.dag.graph[consumer].op else {
             return None;
         };
-        let chain = quote!(::backprop::kernel::chain_rows);
-        Some(self.through_activation(activation, node, consumer, &chain))
+        Some(self.through_activation(activation, node, consumer, true))
     }
 }

@@ -10,7 +10,7 @@ use quote::quote;
 
 use super::Codegen;
 use crate::graph::{Dense, NodeId, Op};
-use crate::names::{Activation, LossForm, Math};
+use crate::names::{Activation, ActivationFn, LossForm, Math};
 use crate::plan::Strategy;
 
 impl Codegen<'_> {
@@ -88,20 +88,15 @@ impl Codegen<'_> {
     }
 
     /// `let a1_0 = ::backprop::activation::relu(z1_0);` per unit, or one `map` over
-    /// the layer (`a1 = z1` for the identity).
-    fn activation(&self, node: NodeId, activation: Activation) -> Vec<TokenStream> {
+    /// the layer (`a1 = z1` for the identity, `softmax(&z2)` for softmax).
+    fn activation(&self, node: NodeId, activation: ActivationFn) -> Vec<TokenStream> {
         let producer = self.input_of(node);
         let row = activation.row();
         let unrolled = self.plan.strategy(node) == Strategy::Unrolled;
         let exact = self.dag.math == Math::Exact || (unrolled && row.exact_when_unrolled);
-        let function = row.functions.map(|(function, _, _)| {
-            let function = super::ident(function.to_owned());
-            if row.has_exact && exact {
-                quote!(::backprop::activation::exact::#function)
-            } else {
-                quote!(::backprop::activation::#function)
-            }
-        });
+        let function = row
+            .functions
+            .map(|(function, _, _)| self.activation_path(activation, function, exact));
         match self.plan.strategy(node) {
             Strategy::Unrolled => (0..self.dag.graph[node].width)
                 .map(|index| {
@@ -109,24 +104,96 @@ impl Codegen<'_> {
                     let z = self.value(producer, index);
                     match &function {
                         None => quote!(let #a = #z;),
-                        Some(function) => quote!(let #a = #function(#z);),
+                        Some(function) => {
+                            let call = self.with_param(function, quote!(#z), activation.param);
+                            quote!(let #a = #call;)
+                        }
                     }
                 })
                 .collect(),
             Strategy::Kernel => {
                 let (a, z) = (self.array(node), self.array(producer));
                 vec![match function {
+                    None if activation.kind == Activation::Softmax => {
+                        quote!(let #a = ::backprop::kernel::softmax(&#z);)
+                    }
                     None => quote!(let #a = #z;),
-                    Some(function) => quote!(let #a = ::backprop::kernel::map(&#z, #function);),
+                    Some(function) => {
+                        let f = self.elementwise(&function, activation.param);
+                        quote!(let #a = ::backprop::kernel::map(&#z, #f);)
+                    }
                 }]
             }
         }
     }
 
+    /// The path of one of an activation's functions: `::backprop::activation::tanh`,
+    /// or its exact twin under `exact` when it has one.
+    pub(super) fn activation_path(
+        &self,
+        activation: ActivationFn,
+        function: &str,
+        exact: bool,
+    ) -> TokenStream {
+        let function = super::ident(function.to_owned());
+        if activation.row().has_exact && exact {
+            quote!(::backprop::activation::exact::#function)
+        } else {
+            quote!(::backprop::activation::#function)
+        }
+    }
+
+    /// `function(value)`, or `function(value, 0.2f32)` with the parameter.
+    pub(super) fn with_param(
+        &self,
+        function: &TokenStream,
+        value: TokenStream,
+        param: Option<f64>,
+    ) -> TokenStream {
+        match param {
+            None => quote!(#function(#value)),
+            Some(param) => {
+                let param = self.literal(param);
+                quote!(#function(#value, #param))
+            }
+        }
+    }
+
+    /// A unit-by-unit function for the kernels: the path itself, or a closure that
+    /// passes the parameter, `|z| ::backprop::activation::elu(z, 1f32)`.
+    pub(super) fn elementwise(&self, function: &TokenStream, param: Option<f64>) -> TokenStream {
+        match param {
+            None => function.clone(),
+            Some(_) => {
+                let call = self.with_param(function, quote!(v), param);
+                quote!(|v| #call)
+            }
+        }
+    }
+
     /// The output error `e = y − t` and `let loss = …;`: written out per output, or
-    /// with kernels over the output array.
-    pub(super) fn loss_statements(&self) -> Vec<TokenStream> {
+    /// with kernels over the output array. For the other losses, one call that also
+    /// binds the gradient it gives when `gradient` is set: `let (loss, dz2) =
+    /// ::backprop::kernel::cross_entropy_with_logits(&z2, &a2, target);`.
+    pub(super) fn loss_statements(&self, gradient: bool) -> Vec<TokenStream> {
         let output = self.dag.output();
+        if let LossForm::Kernel { function, .. } = self.loss_form() {
+            let function = super::ident(function.to_owned());
+            let args = self.loss_inputs();
+            let bound = match (gradient, self.loss_gradient_target()) {
+                (true, Some(target)) => {
+                    let array = self.gradient_array(target);
+                    quote!(#array)
+                }
+                _ => quote!(_),
+            };
+            let call = self.with_param(
+                &quote!(::backprop::kernel::#function),
+                quote!(#(#args,)* target),
+                self.loss_fn().param,
+            );
+            return vec![quote!(let (loss, #bound) = #call;)];
+        }
         let count = self.dag.graph[output].width;
         let (mut statements, sum) = match self.plan.strategy(self.dag.loss) {
             Strategy::Unrolled => {
@@ -151,10 +218,25 @@ impl Codegen<'_> {
         statements
     }
 
+    /// What a kernel loss is given before the target: `&a2`, or for a fused loss the
+    /// logits and the activation, `&z2, &a2`.
+    pub(super) fn loss_inputs(&self) -> Vec<TokenStream> {
+        let output = self.dag.output();
+        let y = self.array(output);
+        if self.fused_loss() {
+            let z = self.array(self.input_of(output));
+            vec![quote!(&#z), quote!(&#y)]
+        } else {
+            vec![quote!(&#y)]
+        }
+    }
+
     /// The loss from `sum`, the sum of squared errors: divided by the output count for
     /// a mean, times the loss's scale (`½` for `half_sse`).
     pub(super) fn scaled_loss(&self, mut sum: TokenStream) -> TokenStream {
-        let LossForm::SquaredError { scale, mean } = self.loss_form();
+        let LossForm::SquaredError { scale, mean } = self.loss_form() else {
+            return sum;
+        };
         let count = self.dag.graph[self.dag.output()].width;
         if mean && count > 1 {
             let count = self.literal(count as f64);
@@ -167,11 +249,34 @@ impl Codegen<'_> {
         sum
     }
 
+    /// The loss as the spec gives it.
+    pub(super) fn loss_fn(&self) -> crate::names::LossFn {
+        match self.dag.graph[self.dag.loss].op {
+            Op::Loss(loss) => loss,
+            _ => crate::names::LossFn::default_of(crate::names::Loss::Mse),
+        }
+    }
+
     /// The loss's form, from the loss node.
     pub(super) fn loss_form(&self) -> LossForm {
-        match self.dag.graph[self.dag.loss].op {
-            Op::Loss(loss) => loss.row().form,
-            _ => crate::names::LOSSES[0].form,
+        self.loss_fn().row().form
+    }
+
+    /// Whether the loss is computed together with the output activation from the
+    /// logits (`bce`, `cross_entropy`), which the backward pass then skips.
+    pub(super) fn fused_loss(&self) -> bool {
+        matches!(self.loss_form(), LossForm::Kernel { fused: Some(_), .. })
+    }
+
+    /// The node whose gradient a kernel loss gives directly: the logits for a fused
+    /// loss, the output otherwise; `None` for the squared errors, whose gradient is
+    /// formed from `e`.
+    pub(super) fn loss_gradient_target(&self) -> Option<crate::graph::NodeId> {
+        let output = self.dag.output();
+        match self.loss_form() {
+            LossForm::SquaredError { .. } => None,
+            LossForm::Kernel { fused: Some(_), .. } => Some(self.input_of(output)),
+            LossForm::Kernel { fused: None, .. } => Some(output),
         }
     }
 }

@@ -26,7 +26,7 @@ pub fn build(spec: &Spec) -> Dag {
             inputs: fan_in,
             weights: offset,
             biases,
-            init: layer.activation.row().init,
+            init: spec.init.unwrap_or(layer.activation.row().init),
         };
         let z = graph.add_node(Node {
             op: Op::Dense(dense),
@@ -65,7 +65,7 @@ pub fn build(spec: &Spec) -> Dag {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::names::{Activation, Init, Loss};
+    use crate::names::{Activation, Init, Loss, LossFn};
     use quote::quote;
 
     fn dag(tokens: proc_macro2::TokenStream) -> Dag {
@@ -105,16 +105,17 @@ mod tests {
             [
                 "x[2] = Input()".to_owned(),
                 format!("z1[2] = {dense1}(x)"),
-                "a1[2] = Activation(Relu)(z1)".to_owned(),
+                "a1[2] = Activation(ActivationFn { kind: Relu, param: None })(z1)".to_owned(),
                 format!("z2[1] = {dense2}(a1)"),
-                "a2[1] = Activation(Sigmoid)(z2)".to_owned(),
-                "loss[1] = Loss(HalfSse)(a2)".to_owned(),
+                "a2[1] = Activation(ActivationFn { kind: Sigmoid, param: None })(z2)".to_owned(),
+                "loss[1] = Loss(LossFn { kind: HalfSse, param: None })(a2)".to_owned(),
             ]
         );
         assert_eq!(dag.params, 9);
         assert_eq!(dag.graph[dag.output()].name, "a2");
         assert_eq!(
-            dag.activation_after(dag.dense_layers()[0].0),
+            dag.activation_after(dag.dense_layers()[0].0)
+                .map(|a| a.kind),
             Some(Activation::Relu)
         );
         assert_eq!(dag.dense_layers()[1].1.init, Init::GlorotUniform);
@@ -152,7 +153,10 @@ mod tests {
             cyclic.order(),
             Err(super::super::GraphError::Cycle(_))
         ));
-        assert_eq!(cyclic.graph[cyclic.loss].op, Op::Loss(Loss::Mse));
+        assert_eq!(
+            cyclic.graph[cyclic.loss].op,
+            Op::Loss(LossFn::default_of(Loss::Mse))
+        );
     }
 
     #[test]

@@ -15,7 +15,7 @@ use petgraph::graph::{DiGraph, NodeIndex};
 use petgraph::visit::EdgeRef;
 use proc_macro2::Span;
 
-use crate::names::{Activation, Codegen, Init, Loss, Math, ScalarType};
+use crate::names::{ActivationFn, Codegen, Init, LossFn, Math, ScalarType};
 
 /// A node of the DAG.
 pub type NodeId = NodeIndex;
@@ -57,9 +57,9 @@ pub enum Op {
     /// `z = W·x + b` with its parameters.
     Dense(Dense),
     /// `a = f(z)`, unit by unit.
-    Activation(Activation),
+    Activation(ActivationFn),
     /// The scalar loss of its input against the target.
-    Loss(Loss),
+    Loss(LossFn),
 }
 
 /// A dense layer's shape and where its parameters live.
@@ -158,7 +158,7 @@ impl Dag {
     }
 
     /// The activation that consumes a dense node's output, if it has one.
-    pub fn activation_after(&self, dense: NodeId) -> Option<Activation> {
+    pub fn activation_after(&self, dense: NodeId) -> Option<ActivationFn> {
         self.consumers(dense)
             .into_iter()
             .find_map(|(id, _)| match self.graph[id].op {

@@ -33,6 +33,21 @@ mlp!(
     Hidden<3 => relu 5 => identity 1; loss mse>
 );
 
+mlp!(
+    /// A classifier: parameterized activations, softmax and a fused cross-entropy.
+    pub Classifier<4 => leaky_relu(0.1) 6 => elu 40 => softmax 3; loss cross_entropy>
+);
+
+mlp!(
+    /// A robust regressor with a parameterized loss, and a binary classifier.
+    pub Robust<5 => gelu 3 => identity 2; loss huber(0.5); init he_normal>
+);
+
+mlp!(
+    /// A binary classifier on a fused binary cross-entropy.
+    pub Binary<5 => silu 3 => sigmoid 1; loss bce>
+);
+
 /// Trains each network one step, so that every generated item is used.
 #[must_use]
 pub fn train_all() -> f64 {
@@ -41,5 +56,8 @@ pub fn train_all() -> f64 {
     let mixed = Mixed::new(2).loss(&[0.1; 40], &[0.0; 3]);
     let kernels = Kernels::new(3).forward_trace(&[0.2; 9]).a2[0];
     let hidden = Hidden::new(4).train_step(&[1.0, 2.0, 3.0], &[0.5], &mut Sgd::new(0.1));
-    f64::from(seed + mixed + hidden) + kernels
+    let classifier = Classifier::new(5).train_step(&[0.1; 4], &[0.0, 1.0, 0.0], &mut Sgd::new(0.1));
+    let robust = Robust::new(6).train_step(&[0.1; 5], &[0.0, 1.0], &mut Sgd::new(0.1));
+    let binary = Binary::new(7).loss(&[0.1; 5], &[1.0]);
+    f64::from(seed + mixed + hidden + classifier + robust + binary) + kernels
 }

@@ -1,3 +1,3 @@
-backprop::mlp!(pub Xor<2 => softmax 2; loss mse>);
+backprop::mlp!(pub Xor<2 => maxout 2; loss mse>);
 
 fn main() {}
