@@ -47,6 +47,32 @@ pub struct LayerSpec {
 
 /// Resolves `ast`, or reports every problem in it.
 pub fn check(ast: &SpecAst) -> syn::Result<Spec> {
+    let (spec, errors) = resolve(ast);
+    errors.finish(spec)
+}
+
+/// A spec as close to `ast` as can be compiled, for a spec with errors: every name and
+/// width that resolved is kept, and each one that did not is replaced by a harmless
+/// stand-in (identity, one unit, `mse`). Generated next to the errors, it gives code
+/// that uses the network the types and methods it expects, so that the spec's own
+/// errors are the only ones reported.
+pub fn fallback(ast: &SpecAst) -> Spec {
+    let (mut spec, _) = resolve(ast);
+    let mut size = Errors::default();
+    check_size(spec.input, &spec.layers, &mut size);
+    if size.finish(()).is_err() {
+        for layer in &mut spec.layers {
+            layer.width.value = 1;
+        }
+        spec.input.value = 1;
+    }
+    // Kernel calls build fastest, whatever the size.
+    spec.codegen.0 = Codegen::Kernels;
+    spec
+}
+
+/// `ast` resolved with stand-ins for whatever is wrong, and the errors found.
+fn resolve(ast: &SpecAst) -> (Spec, Errors) {
     let mut errors = Errors::default();
     let input = width(
         &ast.input,
@@ -111,7 +137,7 @@ pub fn check(ast: &SpecAst) -> syn::Result<Spec> {
     let codegen = clauses.codegen.unwrap_or((Codegen::Auto, ast.close));
     let math = clauses.math.unwrap_or(Math::Fast);
     let init = clauses.init;
-    errors.finish(Spec {
+    let spec = Spec {
         input,
         layers,
         loss,
@@ -120,7 +146,8 @@ pub fn check(ast: &SpecAst) -> syn::Result<Spec> {
         codegen,
         math,
         init,
-    })
+    };
+    (spec, errors)
 }
 
 /// The value of an activation's or loss's parameter: the one written, checked, or the

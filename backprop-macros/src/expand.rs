@@ -25,7 +25,11 @@ pub fn expand(input: TokenStream) -> TokenStream {
         Ok(tokens) => tokens,
         Err(error) => {
             let mut tokens = error.to_compile_error();
-            tokens.extend(codegen::stub(&header));
+            let fallback = graph::build(&check::fallback(&ast));
+            match codegen::emit(&header, &fallback) {
+                Ok(network) => tokens.extend(network),
+                Err(_) => tokens.extend(codegen::stub(&header)),
+            }
             tokens
         }
     }
@@ -94,14 +98,23 @@ mod tests {
     }
 
     #[test]
-    fn errors_come_with_a_stub_of_the_type() {
-        let out = expand(quote!(pub Bad<2 => rellu 2; loss mse>)).to_string();
+    fn errors_come_with_the_closest_network_that_compiles() {
+        // The misspelled activation becomes the identity; the widths are kept, so code
+        // using `Bad` type-checks against the API it expects.
+        let out = expand(quote!(pub Bad<2 => rellu 2 => tanh 3; loss mse>)).to_string();
         assert!(out.contains("compile_error"), "{out}");
         assert!(
             out.contains("unknown activation 'rellu'; did you mean 'relu'?"),
             "{out}"
         );
-        assert!(out.contains("pub struct Bad { }"), "{out}");
+        assert!(out.contains("pub struct Bad < P = [f32 ; 15] >"), "{out}");
+        assert!(out.contains("pub fn forward (& self , x : & [f32 ; 2]) -> [f32 ; 3]"));
+        // A network too large for memory falls back to one unit per layer.
+        let huge = expand(quote!(pub Huge<4294967296 => relu 4294967296; loss mse>));
+        assert!(
+            huge.to_string()
+                .contains("pub struct Huge < P = [f32 ; 2] >")
+        );
         let syntax = expand(quote!(<2 => relu 2>)).to_string();
         assert!(syntax.starts_with(":: core :: compile_error !"), "{syntax}");
     }

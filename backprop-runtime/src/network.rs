@@ -94,7 +94,9 @@ pub trait Network: Sized {
     /// `batch`, then one update. Returns the mean loss before the update. An empty
     /// batch changes nothing and returns zero. Samples go through
     /// [`backward_block`](Self::backward_block) eight at a time; the gradient is summed
-    /// in an array on the stack ([`Self::Params`], one per network). For a network too
+    /// in an array on the stack ([`Self::Params`], one per network). One sample with a
+    /// NaN makes the mean gradient NaN, and the step writes NaN into the parameters:
+    /// check the returned loss with `is_finite()`. For a network too
     /// big for that, sum into a boxed gradient (`Storage::zeroed()`) with
     /// [`accumulate`](Self::accumulate) and step with [`Optimizer::step`].
     fn train_batch<O: Optimizer<Self::Params>>(

@@ -243,7 +243,8 @@ impl Codegen<'_> {
 
                 /// Returns the loss for `x` against `target` and adds its gradient with
                 /// respect to every parameter into `grads` (canonical order), so that
-                /// samples can be accumulated. `grads` is not cleared.
+                /// samples can be accumulated. `grads` is not cleared. A NaN in `x` or
+                /// `target` gives a NaN loss and NaN gradients.
                 pub fn backward(&self, x: &#input, target: &#output, grads: &mut #params) -> #scalar {
                     let mut sink = ::backprop::kernel::Accumulate::new(self.params(), grads);
                     #name::backward_into(&mut sink, x, target)
@@ -253,6 +254,11 @@ impl Codegen<'_> {
                 /// Each layer's gradient goes to the optimizer as soon as it is known,
                 /// so no gradient array is needed and nothing is allocated. Returns the
                 /// loss before the update.
+                ///
+                /// NaN propagates, as in PyTorch: a sample with a NaN in its input or
+                /// target gives a NaN loss and NaN gradients, and the step writes NaN
+                /// into the parameters it updates. Check the returned loss with
+                /// `is_finite()` to catch such a sample.
                 pub fn train_step<O: ::backprop::Optimizer<#params>>(
                     &mut self,
                     x: &#input,
