@@ -9,8 +9,8 @@
 pub use backprop_macros::mlp;
 
 pub use backprop_runtime::{
-    Array, GradCheck, Layer, Network, Optimizer, ParamArray, Scalar, Storage, Trace, activation,
-    gradcheck, init, kernel, optim, storage,
+    Array, BatchError, GradCheck, Layer, Network, Optimizer, ParamArray, Scalar, Storage, Trace,
+    activation, argmax, gradcheck, init, kernel, one_hot, optim, storage,
 };
 
 #[doc(hidden)]

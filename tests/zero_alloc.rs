@@ -1,6 +1,6 @@
 //! Training and inference allocate nothing: a counting global allocator watches this
 //! thread while `forward`, `forward_trace`, `loss`, `backward`, `train_step`,
-//! `train_batch` and every optimizer's step run many times, on a small network written
+//! `train_batch`, the batch methods and every optimizer's step run many times, on a small network written
 //! out and on a large one that calls kernels.
 //!
 //! The networks, their data and the optimizers are made before counting starts; only
@@ -73,6 +73,10 @@ where
     let mut momentum = Sgd::<N::Scalar, P>::new(lr).nesterov(lr).weight_decay(lr);
     let mut adam = Adam::<N::Scalar, P>::new(lr).weight_decay(lr);
     let mut grads = [<N::Scalar as backprop::Scalar>::ZERO; P];
+    let xs: Vec<N::Input> = batch.iter().map(|(x, _)| *x).collect();
+    let ts: Vec<N::Output> = batch.iter().map(|(_, t)| *t).collect();
+    let classes: Vec<usize> = (0..batch.len()).map(|i| i % N::OUTPUTS).collect();
+    let mut ys = ts.clone();
     let mut total = 0.0;
     let count = allocations_in(|| {
         for _ in 0..rounds {
@@ -89,6 +93,15 @@ where
                 total += net.train_step(x, t, &mut adam).to_f64();
             }
             total += net.train_batch(batch, &mut adam).to_f64();
+            net.forward_batch(&xs, &mut ys)
+                .expect("one output per input");
+            total += ys[0].as_ref()[0].to_f64();
+            total += net
+                .backward_batch(&xs, &ts, &mut grads)
+                .map_or(0.0, |l| l.to_f64());
+            total += net
+                .backward_batch_classes(&xs, &classes, &mut grads)
+                .map_or(0.0, |l| l.to_f64());
             sgd.step(net.params_mut(), &grads);
             momentum.step(net.params_mut(), &grads);
             adam.step(net.params_mut(), &grads);
@@ -109,7 +122,7 @@ fn training_and_inference_never_allocate() {
     assert!(run(&mut small, &small_batch, 200).is_finite());
 
     let mut large = Box::new(Large::new(2));
-    let large_batch: Vec<([f64; 300], [f64; 3])> = (0..4)
+    let large_batch: Vec<([f64; 300], [f64; 3])> = (0..11)
         .map(|i| {
             let x = core::array::from_fn(|j| ((i * 300 + j) % 17) as f64 / 17.0 - 0.5);
             (x, [0.1 * i as f64, -0.2, 0.3])

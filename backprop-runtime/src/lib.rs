@@ -28,6 +28,7 @@ extern crate std;
 
 pub mod activation;
 mod array;
+mod batch;
 pub mod fastmath;
 pub mod gradcheck;
 pub mod init;
@@ -40,6 +41,7 @@ pub mod storage;
 mod trace;
 
 pub use array::Array;
+pub use batch::{BatchError, argmax, one_hot};
 pub use gradcheck::{GradCheck, gradcheck};
 pub use layer::Layer;
 pub use network::Network;

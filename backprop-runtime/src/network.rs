@@ -1,6 +1,6 @@
 //! The trait every generated network implements.
 
-use crate::{Array, Optimizer, Scalar, Trace};
+use crate::{Array, BatchError, Optimizer, Scalar, Trace, one_hot};
 
 /// Samples per part in `Network::train_batch_parallel`: the unit of work one thread
 /// takes, fixed so that results do not depend on the number of threads.
@@ -74,6 +74,126 @@ pub trait Network: Sized {
             total += self.backward(x, target, grads);
         }
         total
+    }
+
+    /// [`backward_block`](Self::backward_block) adding `scale` times the gradients:
+    /// with `scale = 1/n`, the gradient of a mean. Generated networks scale as they
+    /// add; the default sums into a second array first.
+    fn backward_block_scaled<const B: usize>(
+        &self,
+        xs: [&Self::Input; B],
+        targets: [&Self::Output; B],
+        grads: &mut Self::Params,
+        scale: Self::Scalar,
+    ) -> Self::Scalar {
+        if scale == Self::Scalar::ONE {
+            return self.backward_block(xs, targets, grads);
+        }
+        let mut sum = Self::Params::zeros();
+        let loss = self.backward_block(xs, targets, &mut sum);
+        for (grad, &part) in grads.as_mut().iter_mut().zip(sum.as_ref()) {
+            *grad += scale * part;
+        }
+        loss
+    }
+
+    /// The outputs for `B` samples. The default runs [`forward`](Self::forward) on
+    /// each; generated networks run every layer over all `B` at once.
+    fn forward_block<const B: usize>(&self, xs: [&Self::Input; B]) -> [Self::Output; B] {
+        xs.map(|x| self.forward(x))
+    }
+
+    /// The output for each of `xs`, written to `ys`, [`BLOCK`] samples at a time
+    /// through the batch kernels. Nothing is allocated.
+    ///
+    /// # Errors
+    /// [`BatchError::LengthMismatch`] if `xs` and `ys` differ in length; nothing is
+    /// written then.
+    fn forward_batch(&self, xs: &[Self::Input], ys: &mut [Self::Output]) -> Result<(), BatchError> {
+        same_length(xs.len(), ys.len())?;
+        let (x_blocks, x_rest) = xs.as_chunks::<BLOCK>();
+        let (y_blocks, y_rest) = ys.as_chunks_mut::<BLOCK>();
+        for (xs, ys) in x_blocks.iter().zip(y_blocks) {
+            *ys = self.forward_block(xs.each_ref());
+        }
+        for (x, y) in x_rest.iter().zip(y_rest) {
+            *y = self.forward(x);
+        }
+        Ok(())
+    }
+
+    /// The mean loss over the batch `xs` against `targets`, **adding** the gradient of
+    /// that mean into `grads` (so batches can be accumulated; `grads` is not cleared).
+    /// Samples go through the batch kernels [`BLOCK`] at a time, and the `1/n` of the
+    /// mean is applied as the gradients are added: no second gradient array, nothing
+    /// allocated. An empty batch adds nothing and returns zero.
+    ///
+    /// # Errors
+    /// [`BatchError::LengthMismatch`] if `xs` and `targets` differ in length; `grads`
+    /// is untouched then.
+    fn backward_batch(
+        &self,
+        xs: &[Self::Input],
+        targets: &[Self::Output],
+        grads: &mut Self::Params,
+    ) -> Result<Self::Scalar, BatchError> {
+        same_length(xs.len(), targets.len())?;
+        if xs.is_empty() {
+            return Ok(Self::Scalar::ZERO);
+        }
+        let scale = Self::Scalar::from_f64(1.0 / xs.len() as f64);
+        let mut total = Self::Scalar::ZERO;
+        let (x_blocks, x_rest) = xs.as_chunks::<BLOCK>();
+        let (t_blocks, t_rest) = targets.as_chunks::<BLOCK>();
+        for (xs, ts) in x_blocks.iter().zip(t_blocks) {
+            total += self.backward_block_scaled(xs.each_ref(), ts.each_ref(), grads, scale);
+        }
+        for (x, t) in x_rest.iter().zip(t_rest) {
+            total += self.backward_block_scaled([x], [t], grads, scale);
+        }
+        Ok(total * scale)
+    }
+
+    /// [`backward_batch`](Self::backward_batch) with class labels as targets: sample
+    /// `s` of class `c` has the one-hot target with 1 at `c`, as PyTorch's
+    /// `CrossEntropyLoss` takes class indices.
+    ///
+    /// # Errors
+    /// [`BatchError::LengthMismatch`] if `xs` and `classes` differ in length, and
+    /// [`BatchError::ClassOutOfRange`] for the first label not below
+    /// [`OUTPUTS`](Self::OUTPUTS); every label is checked before any gradient is
+    /// added, so `grads` is untouched then.
+    fn backward_batch_classes(
+        &self,
+        xs: &[Self::Input],
+        classes: &[usize],
+        grads: &mut Self::Params,
+    ) -> Result<Self::Scalar, BatchError> {
+        same_length(xs.len(), classes.len())?;
+        let outputs = Self::Output::LEN;
+        if let Some((sample, &class)) = classes.iter().enumerate().find(|(_, c)| **c >= outputs) {
+            return Err(BatchError::ClassOutOfRange {
+                sample,
+                class,
+                classes: outputs,
+            });
+        }
+        if xs.is_empty() {
+            return Ok(Self::Scalar::ZERO);
+        }
+        let target = |class: usize| one_hot(class).unwrap_or_else(Self::Output::zeros);
+        let scale = Self::Scalar::from_f64(1.0 / xs.len() as f64);
+        let mut total = Self::Scalar::ZERO;
+        let (x_blocks, x_rest) = xs.as_chunks::<BLOCK>();
+        let (c_blocks, c_rest) = classes.as_chunks::<BLOCK>();
+        for (xs, cs) in x_blocks.iter().zip(c_blocks) {
+            let ts: [Self::Output; BLOCK] = cs.map(target);
+            total += self.backward_block_scaled(xs.each_ref(), ts.each_ref(), grads, scale);
+        }
+        for (x, &c) in x_rest.iter().zip(c_rest) {
+            total += self.backward_block_scaled([x], [&target(c)], grads, scale);
+        }
+        Ok(total * scale)
     }
 
     /// One optimization step on one sample: forward, backward, update. Returns the
@@ -177,6 +297,15 @@ pub trait Network: Sized {
             }
         }
         step_on_mean(self, &mut grads, total, batch.len(), opt)
+    }
+}
+
+/// `Ok` when a batch's two slices have the same length.
+fn same_length(inputs: usize, targets: usize) -> Result<(), BatchError> {
+    if inputs == targets {
+        Ok(())
+    } else {
+        Err(BatchError::LengthMismatch { inputs, targets })
     }
 }
 

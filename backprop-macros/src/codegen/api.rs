@@ -118,6 +118,8 @@ impl Codegen<'_> {
         let loss_and_gradient = self.loss_statements(true);
         let backward = self.backward_statements();
         let block = self.block_statements();
+        let block_forward = self.block_forward_statements();
+        let block_output = self.array(self.dag.output());
         let result = self.output_value();
         // A fused loss also needs the logits, which only the forward pass itself has.
         let loss_inputs = if self.fused_loss() {
@@ -170,6 +172,19 @@ impl Codegen<'_> {
                 /// the weights row-major (`[outputs][inputs]`), then the biases.
                 pub const fn from_params(params: #params) -> Self {
                     Self { params }
+                }
+
+                /// The summed loss of `B` samples, `xs` against `targets`, sending the
+                /// sum of their parameter gradients to `sink` (scaled, if the sink was
+                /// made with [`::backprop::kernel::Accumulate::scaled`]).
+                pub fn backward_block_into<const B: usize>(
+                    sink: &mut ::backprop::kernel::Accumulate<'_, #scalar, #param_count>,
+                    xs: [&#input; B],
+                    targets: [&#output; B],
+                ) -> #scalar {
+                    let params = sink.params();
+                    #(#block)*
+                    loss
                 }
 
                 /// The forward and backward pass for `x` against `target`, sending every
@@ -280,10 +295,59 @@ impl Codegen<'_> {
                     targets: [&#output; B],
                     grads: &mut #params,
                 ) -> #scalar {
+                    let mut sink = ::backprop::kernel::Accumulate::new(self.params(), grads);
+                    #name::backward_block_into(&mut sink, xs, targets)
+                }
+
+                /// The output for each of `xs`, written to `ys`, eight samples at a time
+                /// through the batch kernels. Nothing is allocated.
+                ///
+                /// # Errors
+                /// [`::backprop::BatchError::LengthMismatch`] if `xs` and `ys` differ in
+                /// length; nothing is written then.
+                pub fn forward_batch(
+                    &self,
+                    xs: &[#input],
+                    ys: &mut [#output],
+                ) -> ::core::result::Result<(), ::backprop::BatchError> {
+                    ::backprop::Network::forward_batch(self, xs, ys)
+                }
+
+                /// The mean loss over the batch `xs` against `targets`, **adding** the
+                /// gradient of that mean into `grads` (not cleared). No allocation.
+                ///
+                /// # Errors
+                /// [`::backprop::BatchError::LengthMismatch`] if the slices differ in
+                /// length; `grads` is untouched then.
+                pub fn backward_batch(
+                    &self,
+                    xs: &[#input],
+                    targets: &[#output],
+                    grads: &mut #params,
+                ) -> ::core::result::Result<#scalar, ::backprop::BatchError> {
+                    ::backprop::Network::backward_batch(self, xs, targets, grads)
+                }
+
+                /// `backward_batch` with class labels as targets (one-hot at the label).
+                ///
+                /// # Errors
+                /// [`::backprop::BatchError`] if the slices differ in length or a label
+                /// is not below `OUTPUTS`; `grads` is untouched then.
+                pub fn backward_batch_classes(
+                    &self,
+                    xs: &[#input],
+                    classes: &[usize],
+                    grads: &mut #params,
+                ) -> ::core::result::Result<#scalar, ::backprop::BatchError> {
+                    ::backprop::Network::backward_batch_classes(self, xs, classes, grads)
+                }
+
+                /// The outputs for `B` samples at once, through the batch kernels (each
+                /// weight read once per block); `forward_batch` uses blocks of 8.
+                pub fn forward_block<const B: usize>(&self, xs: [&#input; B]) -> [#output; B] {
                     let params = self.params();
-                    let mut sink = ::backprop::kernel::Accumulate::new(params, grads);
-                    #(#block)*
-                    loss
+                    #(#block_forward)*
+                    #block_output
                 }
             }
         }
@@ -446,6 +510,19 @@ impl Codegen<'_> {
                     grads: &mut #params,
                 ) -> #scalar {
                     #name::backward_block(self, xs, targets, grads)
+                }
+                fn backward_block_scaled<const B: usize>(
+                    &self,
+                    xs: [&#input; B],
+                    targets: [&#output; B],
+                    grads: &mut #params,
+                    scale: #scalar,
+                ) -> #scalar {
+                    let mut sink = ::backprop::kernel::Accumulate::scaled(#name::params(self), grads, scale);
+                    #name::backward_block_into(&mut sink, xs, targets)
+                }
+                fn forward_block<const B: usize>(&self, xs: [&#input; B]) -> [#output; B] {
+                    #name::forward_block(self, xs)
                 }
                 fn train_step<O: ::backprop::Optimizer<#params>>(
                     &mut self,

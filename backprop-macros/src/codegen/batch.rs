@@ -16,16 +16,7 @@ impl Codegen<'_> {
     /// The body of `backward_block`: `xs`, `targets` (arrays of `B` references) and
     /// `sink` (an `Accumulate`) in scope; the summed loss last.
     pub(super) fn block_statements(&self) -> Vec<TokenStream> {
-        let mut statements = Vec::new();
-        for &node in &self.order {
-            match self.dag.graph[node].op {
-                Op::Dense(dense) => statements.extend(self.block_dense(node, &dense)),
-                Op::Activation(activation) => {
-                    statements.push(self.block_activation(node, activation));
-                }
-                Op::Input | Op::Loss(_) => {}
-            }
-        }
+        let mut statements = self.block_forward_statements();
         statements.extend(self.block_loss());
         for &node in self.order.iter().rev() {
             let op = self.dag.graph[node].op;
@@ -38,6 +29,21 @@ impl Codegen<'_> {
             statements.extend(self.block_gradient_of(node));
             if let Op::Dense(dense) = op {
                 statements.push(self.block_dense_backward(node, &dense));
+            }
+        }
+        statements
+    }
+
+    /// The forward pass over the block: every node's rows from `xs` and `params`.
+    pub(super) fn block_forward_statements(&self) -> Vec<TokenStream> {
+        let mut statements = Vec::new();
+        for &node in &self.order {
+            match self.dag.graph[node].op {
+                Op::Dense(dense) => statements.extend(self.block_dense(node, &dense)),
+                Op::Activation(activation) => {
+                    statements.push(self.block_activation(node, activation));
+                }
+                Op::Input | Op::Loss(_) => {}
             }
         }
         statements

@@ -45,12 +45,37 @@ pub trait GradientSink<T: Scalar, const N: usize> {
 pub struct Accumulate<'a, T, const N: usize> {
     params: &'a [T; N],
     grads: &'a mut [T; N],
+    /// What every gradient is multiplied by before it is added: 1, or `1/n` for the
+    /// gradient of a mean over `n` samples.
+    scale: T,
 }
 
-impl<'a, T, const N: usize> Accumulate<'a, T, N> {
+impl<'a, T: Scalar, const N: usize> Accumulate<'a, T, N> {
     /// A sink adding the gradients of `params` into `grads`.
     pub fn new(params: &'a [T; N], grads: &'a mut [T; N]) -> Self {
-        Accumulate { params, grads }
+        Self::scaled(params, grads, T::ONE)
+    }
+
+    /// A sink adding `scale` times the gradients of `params` into `grads`: with
+    /// `scale = 1/n`, the gradient of a mean over `n` samples, without a second buffer.
+    pub fn scaled(params: &'a [T; N], grads: &'a mut [T; N], scale: T) -> Self {
+        Accumulate {
+            params,
+            grads,
+            scale,
+        }
+    }
+
+    /// The parameters the gradients are of, for as long as the sink borrows them.
+    #[inline(always)]
+    pub fn params(&self) -> &'a [T; N] {
+        self.params
+    }
+
+    /// `dz` times the sink's scale, when that is not 1.
+    #[inline(always)]
+    fn scaled_gradient<const OUT: usize>(&self, dz: &[T; OUT]) -> [T; OUT] {
+        dz.map(|d| d * self.scale)
     }
 }
 
@@ -82,8 +107,16 @@ impl<T: Scalar, const N: usize> Accumulate<'_, T, N> {
         xs: [&[T; IN]; B],
         dzs: &[[T; OUT]; B],
     ) {
-        let (dw, db) = layer_mut::<OFFSET, IN, OUT, T, N>(self.grads);
-        dense_backward_params_batch(xs, dzs, dw, db);
+        if self.scale == T::ONE {
+            let (dw, db) = layer_mut::<OFFSET, IN, OUT, T, N>(self.grads);
+            dense_backward_params_batch(xs, dzs, dw, db);
+        } else {
+            // The weight gradients are linear in dz: scaling B·OUT values of dz costs
+            // far less than scaling the IN·OUT gradients.
+            let dzs = dzs.each_ref().map(|dz| self.scaled_gradient(dz));
+            let (dw, db) = layer_mut::<OFFSET, IN, OUT, T, N>(self.grads);
+            dense_backward_params_batch(xs, &dzs, dw, db);
+        }
     }
 }
 
@@ -95,9 +128,16 @@ impl<T: Scalar, const N: usize> GradientSink<T, N> for Accumulate<'_, T, N> {
 
     #[inline(always)]
     fn accept<const OFFSET: usize, const LEN: usize>(&mut self, grads: &[T; LEN]) {
+        let scale = self.scale;
         let sums = segment_mut::<OFFSET, LEN, T, N>(self.grads);
-        for (sum, &grad) in sums.iter_mut().zip(grads) {
-            *sum += grad;
+        if scale == T::ONE {
+            for (sum, &grad) in sums.iter_mut().zip(grads) {
+                *sum += grad;
+            }
+        } else {
+            for (sum, &grad) in sums.iter_mut().zip(grads) {
+                *sum += scale * grad;
+            }
         }
     }
 
@@ -108,8 +148,14 @@ impl<T: Scalar, const N: usize> GradientSink<T, N> for Accumulate<'_, T, N> {
         dz: &[T; OUT],
     ) -> [T; IN] {
         let (weights, _) = layer::<OFFSET, IN, OUT, T, N>(self.params);
-        let (dw, db) = layer_mut::<OFFSET, IN, OUT, T, N>(self.grads);
-        dense_backward(weights, x, dz, dw, db)
+        if self.scale == T::ONE {
+            let (dw, db) = layer_mut::<OFFSET, IN, OUT, T, N>(self.grads);
+            return dense_backward(weights, x, dz, dw, db);
+        }
+        let dx = dense_input_gradient_batch(weights, core::array::from_ref(dz));
+        self.dense_params::<OFFSET, IN, OUT>(x, dz);
+        let [dx] = dx;
+        dx
     }
 
     #[inline(always)]
@@ -118,8 +164,9 @@ impl<T: Scalar, const N: usize> GradientSink<T, N> for Accumulate<'_, T, N> {
         x: &[T; IN],
         dz: &[T; OUT],
     ) {
+        let dz = self.scaled_gradient(dz);
         let (dw, db) = layer_mut::<OFFSET, IN, OUT, T, N>(self.grads);
-        dense_backward_params(x, dz, dw, db);
+        dense_backward_params(x, &dz, dw, db);
     }
 }
 

@@ -1,0 +1,110 @@
+//! The batch methods against the one-sample ones: `forward_batch` gives each sample's
+//! `forward`, `backward_batch` adds the gradient of the mean, class labels are one-hot
+//! targets, and a malformed batch is an error that changes nothing.
+
+use backprop::init::SplitMix64;
+use backprop::{BatchError, Network, mlp, one_hot};
+
+// Unrolled hidden layer, kernel output: both forms, and a fused loss.
+mlp!(Classifier<5 => tanh 6 => softmax 4; loss cross_entropy; scalar f64>);
+// Every layer a kernel, a squared-error loss.
+mlp!(Regressor<12 => relu 20 => identity 3; loss mse; scalar f64>);
+
+fn draw<const N: usize>(rng: &mut SplitMix64) -> [f64; N] {
+    core::array::from_fn(|_| rng.uniform(1.0))
+}
+
+fn close(a: f64, b: f64) -> bool {
+    (a - b).abs() <= 1e-12 * a.abs().max(b.abs()).max(1.0)
+}
+
+/// 19 samples: two blocks of eight and three left over.
+fn batch<const I: usize, const O: usize>(seed: u64) -> (Vec<[f64; I]>, Vec<[f64; O]>) {
+    let mut rng = SplitMix64::new(seed);
+    (0..19).map(|_| (draw(&mut rng), draw(&mut rng))).unzip()
+}
+
+fn check_against_one_sample<N: Network<Scalar = f64>>(net: &N, xs: &[N::Input], ts: &[N::Output]) {
+    let mut ys = vec![N::Output::zeros(); xs.len()];
+    net.forward_batch(xs, &mut ys).unwrap();
+    for (x, y) in xs.iter().zip(&ys) {
+        let one = net.forward(x);
+        assert!(
+            one.as_ref()
+                .iter()
+                .zip(y.as_ref())
+                .all(|(a, b)| close(*a, *b))
+        );
+    }
+    // Start from a non-zero gradient: the batch's must be added to it.
+    let mut batch = N::Params::zeros();
+    batch.as_mut().iter_mut().for_each(|g| *g = 0.5);
+    let mean = net.backward_batch(xs, ts, &mut batch).unwrap();
+    let mut sum = N::Params::zeros();
+    let total: f64 = xs
+        .iter()
+        .zip(ts)
+        .map(|(x, t)| net.backward(x, t, &mut sum))
+        .sum();
+    let n = xs.len() as f64;
+    assert!(close(mean, total / n), "{mean} vs {}", total / n);
+    for (b, s) in batch.as_ref().iter().zip(sum.as_ref()) {
+        assert!(close(*b, 0.5 + s / n), "{b} vs {}", 0.5 + s / n);
+    }
+}
+
+use backprop::Array;
+
+#[test]
+fn batches_equal_their_samples() {
+    let (xs, ts) = batch::<5, 4>(1);
+    check_against_one_sample(&Classifier::new(2), &xs, &ts);
+    let (xs, ts) = batch::<12, 3>(3);
+    check_against_one_sample(&Regressor::new(4), &xs, &ts);
+}
+
+#[test]
+fn class_labels_are_one_hot_targets() {
+    let net = Classifier::new(5);
+    let (xs, _) = batch::<5, 4>(6);
+    let classes: Vec<usize> = (0..xs.len()).map(|i| (i * 7) % 4).collect();
+    let targets: Vec<[f64; 4]> = classes.iter().map(|&c| one_hot(c).unwrap()).collect();
+    let (mut by_label, mut by_target) = ([0.0; Classifier::PARAMS], [0.0; Classifier::PARAMS]);
+    let a = net
+        .backward_batch_classes(&xs, &classes, &mut by_label)
+        .unwrap();
+    let b = net.backward_batch(&xs, &targets, &mut by_target).unwrap();
+    assert_eq!(a, b);
+    assert_eq!(by_label, by_target);
+}
+
+#[test]
+fn malformed_batches_are_errors_that_change_nothing() {
+    let net = Classifier::new(7);
+    let (xs, ts) = batch::<5, 4>(8);
+    let mut grads = [0.25; Classifier::PARAMS];
+    assert_eq!(
+        net.backward_batch(&xs, &ts[..18], &mut grads),
+        Err(BatchError::LengthMismatch {
+            inputs: 19,
+            targets: 18
+        })
+    );
+    let mut classes = vec![1usize; 19];
+    classes[11] = 4;
+    assert_eq!(
+        net.backward_batch_classes(&xs, &classes, &mut grads),
+        Err(BatchError::ClassOutOfRange {
+            sample: 11,
+            class: 4,
+            classes: 4
+        })
+    );
+    assert_eq!(grads, [0.25; Classifier::PARAMS]);
+    let mut ys = vec![[9.0; 4]; 3];
+    assert!(net.forward_batch(&xs, &mut ys).is_err());
+    assert_eq!(ys, vec![[9.0; 4]; 3]);
+    // An empty batch is no error: nothing to add, a mean loss of zero.
+    assert_eq!(net.backward_batch(&[], &[], &mut grads), Ok(0.0));
+    assert_eq!(grads, [0.25; Classifier::PARAMS]);
+}
