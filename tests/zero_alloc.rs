@@ -11,7 +11,10 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use backprop::optim::{Adam, Sgd};
+use backprop::optim::{
+    Adagrad, Adam, AdamW, CosineWithWarmup, Lion, RmsProp, Schedule, Sgd, clip_grad_norm,
+    clip_grad_value,
+};
 use backprop::{Network, Optimizer, Scalar, Trace, mlp};
 
 struct Counting;
@@ -69,9 +72,27 @@ where
     N: Network<Params = [<N as Network>::Scalar; P]>,
 {
     let lr = <N::Scalar as backprop::Scalar>::from_f64(1e-3);
-    let mut sgd = Sgd::<N::Scalar, P>::new(lr);
-    let mut momentum = Sgd::<N::Scalar, P>::new(lr).nesterov(lr).weight_decay(lr);
-    let mut adam = Adam::<N::Scalar, P>::new(lr).weight_decay(lr);
+    // Boxed, so that the state of a large network's optimizers stays off the stack.
+    let mut sgd = Sgd::<N::Scalar, P, _>::new_boxed(lr);
+    let mut momentum = Sgd::<N::Scalar, P, _>::new_boxed(lr)
+        .nesterov(lr)
+        .weight_decay(lr);
+    let mut adam = Adam::<N::Scalar, P, _>::new_boxed(lr).weight_decay(lr);
+    let mut dampened = Sgd::<N::Scalar, P, _>::new_boxed(lr)
+        .momentum(lr)
+        .dampening(lr);
+    let mut adamw = AdamW::<N::Scalar, P, _>::new_boxed(lr);
+    let mut rmsprop = RmsProp::<N::Scalar, P, _>::new_boxed(lr)
+        .momentum(lr)
+        .centered(true);
+    let mut adagrad = Adagrad::<N::Scalar, P, _>::new_boxed(lr).lr_decay(lr);
+    let mut lion = Lion::<N::Scalar, P, _>::new_boxed(lr).weight_decay(lr);
+    let schedule = CosineWithWarmup {
+        base: 1e-3,
+        warmup: 2,
+        total: 20,
+        min: 0.0,
+    };
     let mut grads = [<N::Scalar as backprop::Scalar>::ZERO; P];
     let xs: Vec<N::Input> = batch.iter().map(|(x, _)| *x).collect();
     let ts: Vec<N::Output> = batch.iter().map(|(_, t)| *t).collect();
@@ -91,6 +112,11 @@ where
                 total += net.train_step(x, t, &mut sgd).to_f64();
                 total += net.train_step(x, t, &mut momentum).to_f64();
                 total += net.train_step(x, t, &mut adam).to_f64();
+                total += net.train_step(x, t, &mut dampened).to_f64();
+                total += net.train_step(x, t, &mut adamw).to_f64();
+                total += net.train_step(x, t, &mut rmsprop).to_f64();
+                total += net.train_step(x, t, &mut adagrad).to_f64();
+                total += net.train_step(x, t, &mut lion).to_f64();
             }
             total += net.train_batch(batch, &mut adam).to_f64();
             net.forward_batch(&xs, &mut ys)
@@ -105,6 +131,9 @@ where
             sgd.step(net.params_mut(), &grads);
             momentum.step(net.params_mut(), &grads);
             adam.step(net.params_mut(), &grads);
+            clip_grad_norm(&mut grads, lr);
+            clip_grad_value(&mut grads, lr);
+            schedule.apply(&mut adamw, 3);
         }
     });
     assert_eq!(count, 0, "{count} allocations while training");

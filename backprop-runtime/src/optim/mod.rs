@@ -7,10 +7,22 @@
 
 use crate::Scalar;
 
+mod adagrad;
 mod adam;
+mod adamw;
+mod clip;
+mod lion;
+mod rmsprop;
+mod schedule;
 mod sgd;
 
+pub use adagrad::Adagrad;
 pub use adam::Adam;
+pub use adamw::AdamW;
+pub use clip::{clip_grad_norm, clip_grad_value};
+pub use lion::Lion;
+pub use rmsprop::RmsProp;
+pub use schedule::{Constant, CosineWithWarmup, Exponential, LearningRate, Schedule, Step};
 pub use sgd::Sgd;
 
 /// An element-wise update rule for a parameter array `P` (`[T; N]` for a network's
@@ -120,5 +132,34 @@ pub fn update_scaled_in_chunks<P, O>(
             *grad = scale * x;
         }
         optimizer.update(offset + start * CHUNK, params, grads);
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::Optimizer;
+
+    /// Five steps on f(θ) = ½(θ₀² + 10 θ₁²) from θ = (1, −2): the problem of
+    /// `scripts/reference_optimizers.py`, whose numbers the optimizers' tests hold.
+    pub(crate) fn quadratic_trajectory<O: Optimizer<[f64; 2]>>(opt: &mut O) -> [[f64; 2]; 5] {
+        let mut theta = [1.0, -2.0];
+        core::array::from_fn(|_| {
+            let grad = [theta[0], 10.0 * theta[1]];
+            opt.step(&mut theta, &grad);
+            theta
+        })
+    }
+
+    /// Every step within 1e-12 of the reference (relative, floored at 1).
+    pub(crate) fn assert_trajectory(got: &[[f64; 2]; 5], want: &[[f64; 2]; 5]) {
+        for (step, (got, want)) in got.iter().zip(want).enumerate() {
+            for (g, w) in got.iter().zip(want) {
+                assert!(
+                    (g - w).abs() <= 1e-12 * w.abs().max(1.0),
+                    "step {}: {got:?} vs {want:?}",
+                    step + 1
+                );
+            }
+        }
     }
 }

@@ -4,17 +4,16 @@ use crate::{Optimizer, Scalar, Storage};
 #[cfg(feature = "alloc")]
 use alloc::boxed::Box;
 
-/// Stochastic gradient descent, the update of PyTorch's `torch.optim.SGD` (without
-/// dampening):
+/// Stochastic gradient descent, the update of PyTorch's `torch.optim.SGD`:
 ///
 /// ```text
 /// g ← ∇θ + weight_decay · θ
-/// b ← momentum · b + g                 (b starts at zero, so the first b is g)
+/// b ← g on the first step, then momentum · b + (1 − dampening) · g
 /// g ← g + momentum · b  if nesterov,  else  g ← b        (when momentum ≠ 0)
 /// θ ← θ − lr · g
 /// ```
 ///
-/// Defaults: no momentum, no Nesterov, no weight decay.
+/// Defaults: no momentum, no dampening, no Nesterov, no weight decay.
 ///
 /// ```
 /// use backprop_runtime::{Optimizer, optim::Sgd};
@@ -27,7 +26,10 @@ pub struct Sgd<T, const N: usize, S = [T; N]> {
     lr: T,
     momentum: T,
     nesterov: bool,
+    dampening: T,
     weight_decay: T,
+    /// Steps begun: the first one seeds the momentum buffer with the gradient.
+    steps: u64,
     velocity: S,
 }
 
@@ -60,7 +62,9 @@ impl<T: Scalar, const N: usize, S: Storage<T, N>> Sgd<T, N, S> {
             lr,
             momentum: T::ZERO,
             nesterov: false,
+            dampening: T::ZERO,
             weight_decay: T::ZERO,
+            steps: 0,
             velocity: S::zeroed(),
         }
     }
@@ -76,6 +80,13 @@ impl<T: Scalar, const N: usize, S: Storage<T, N>> Sgd<T, N, S> {
     pub fn nesterov(mut self, momentum: T) -> Self {
         self.momentum = momentum;
         self.nesterov = true;
+        self
+    }
+
+    /// Sets the dampening of momentum: the share of each gradient held back from the
+    /// buffer after the first step. Default 0.
+    pub fn dampening(mut self, dampening: T) -> Self {
+        self.dampening = dampening;
         self
     }
 
@@ -97,6 +108,7 @@ impl<T: Scalar, const N: usize, S: Storage<T, N>> Sgd<T, N, S> {
 
     /// Forgets the momentum buffer, as if no step had been taken.
     pub fn reset(&mut self) {
+        self.steps = 0;
         self.velocity.as_array_mut().fill(T::ZERO);
     }
 }
@@ -110,6 +122,10 @@ impl<T: Scalar, const N: usize, S: Storage<T, N>> Sgd<T, N, S> {
 }
 
 impl<T: Scalar, const N: usize, S: Storage<T, N>> Optimizer<[T; N]> for Sgd<T, N, S> {
+    fn begin_step(&mut self) {
+        self.steps += 1;
+    }
+
     #[inline]
     fn update(&mut self, offset: usize, params: &mut [T], grads: &[T]) {
         // Plain SGD is the common case in hot loops: keep it to one multiply-add.
@@ -121,11 +137,18 @@ impl<T: Scalar, const N: usize, S: Storage<T, N>> Optimizer<[T; N]> for Sgd<T, N
             return;
         }
         let use_momentum = self.momentum != T::ZERO;
+        // Before any step has begun (`update` called alone), count this as the first.
+        let first = self.steps <= 1;
+        let undamped = T::ONE - self.dampening;
         let velocity = self.velocity.as_array_mut()[offset..].iter_mut();
         for ((theta, &grad), b) in params.iter_mut().zip(grads).zip(velocity) {
             let mut g = grad + self.weight_decay * *theta;
             if use_momentum {
-                *b = self.momentum * *b + g;
+                *b = if first {
+                    g
+                } else {
+                    self.momentum * *b + undamped * g
+                };
                 g = if self.nesterov {
                     g + self.momentum * *b
                 } else {
@@ -194,6 +217,22 @@ mod tests {
         let g = theta;
         opt.step(&mut theta, &g);
         assert!((theta[0] - 0.5751).abs() < 1e-12);
+    }
+
+    #[test]
+    fn dampened_trajectory_matches_pytorchs_update_rule() {
+        // scripts/reference_optimizers.py: sgd(lr=0.05, momentum=0.9, dampening=0.5).
+        let mut opt = Sgd::new(0.05).momentum(0.9).dampening(0.5);
+        crate::optim::tests::assert_trajectory(
+            &crate::optim::tests::quadratic_trajectory(&mut opt),
+            &[
+                [0.95, -1.0],
+                [0.88125, 0.15000000000000013],
+                [0.79734375, 1.1475000000000002],
+                [0.70189453125, 1.758375],
+                [0.5984428710937499, 1.86856875],
+            ],
+        );
     }
 
     #[test]

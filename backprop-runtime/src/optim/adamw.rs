@@ -1,0 +1,151 @@
+//! AdamW: Adam with decoupled weight decay.
+
+#[cfg(feature = "alloc")]
+use alloc::boxed::Box;
+
+use crate::{Optimizer, Scalar, Storage};
+
+/// AdamW (Loshchilov & Hutter 2019), the update of PyTorch's `torch.optim.AdamW`: the
+/// weight decay shrinks the parameters directly instead of joining the gradient, so
+/// it is not rescaled by the moment estimates.
+///
+/// ```text
+/// θ ← θ − lr · weight_decay · θ
+/// m ← β1 · m + (1 − β1) · g
+/// v ← β2 · v + (1 − β2) · g²
+/// m̂ ← m / (1 − β1^t),   v̂ ← v / (1 − β2^t)
+/// θ ← θ − lr · m̂ / (√v̂ + ε)
+/// ```
+///
+/// Defaults (PyTorch's): β1 = 0.9, β2 = 0.999, ε = 1e-8, weight decay 0.01.
+#[derive(Clone, Debug)]
+pub struct AdamW<T, const N: usize, S = [T; N]> {
+    lr: T,
+    beta1: T,
+    beta2: T,
+    eps: T,
+    weight_decay: T,
+    /// β1^t and β2^t, kept as running products.
+    beta1_t: T,
+    beta2_t: T,
+    m: S,
+    v: S,
+}
+
+impl<T: Scalar, const N: usize> AdamW<T, N> {
+    /// AdamW with learning rate `lr` and PyTorch's defaults, its moments inline.
+    pub fn new(lr: T) -> Self {
+        Self::new_in(lr)
+    }
+}
+
+#[cfg(feature = "alloc")]
+impl<T: Scalar, const N: usize> AdamW<T, N, Box<[T; N]>> {
+    /// AdamW as [`AdamW::new`], its moment estimates built on the heap.
+    pub fn new_boxed(lr: T) -> Self {
+        Self::new_in(lr)
+    }
+}
+
+impl<T: Scalar, const N: usize, S: Storage<T, N>> AdamW<T, N, S> {
+    /// The bytes this optimizer takes, its state included when inline.
+    pub const STATE_BYTES: usize = core::mem::size_of::<Self>();
+
+    /// AdamW with learning rate `lr` and PyTorch's defaults, its state in `S`.
+    pub fn new_in(lr: T) -> Self {
+        AdamW {
+            lr,
+            beta1: T::from_f64(0.9),
+            beta2: T::from_f64(0.999),
+            eps: T::from_f64(1e-8),
+            weight_decay: T::from_f64(1e-2),
+            beta1_t: T::ONE,
+            beta2_t: T::ONE,
+            m: S::zeroed(),
+            v: S::zeroed(),
+        }
+    }
+
+    /// Sets the decay rates of the moment estimates. Default (0.9, 0.999).
+    pub fn betas(mut self, beta1: T, beta2: T) -> Self {
+        self.beta1 = beta1;
+        self.beta2 = beta2;
+        self
+    }
+
+    /// Sets ε. Default 1e-8.
+    pub fn eps(mut self, eps: T) -> Self {
+        self.eps = eps;
+        self
+    }
+
+    /// Sets the decoupled weight decay. Default 0.01.
+    pub fn weight_decay(mut self, weight_decay: T) -> Self {
+        self.weight_decay = weight_decay;
+        self
+    }
+
+    /// The learning rate.
+    pub fn lr(&self) -> T {
+        self.lr
+    }
+
+    /// Changes the learning rate, for schedules; the moment estimates are kept.
+    pub fn set_lr(&mut self, lr: T) {
+        self.lr = lr;
+    }
+
+    /// Forgets the moment estimates and the step count.
+    pub fn reset(&mut self) {
+        self.beta1_t = T::ONE;
+        self.beta2_t = T::ONE;
+        self.m.as_array_mut().fill(T::ZERO);
+        self.v.as_array_mut().fill(T::ZERO);
+    }
+}
+
+impl<T: Scalar, const N: usize, S: Storage<T, N>> Optimizer<[T; N]> for AdamW<T, N, S> {
+    fn begin_step(&mut self) {
+        self.beta1_t *= self.beta1;
+        self.beta2_t *= self.beta2;
+    }
+
+    #[inline]
+    fn update(&mut self, offset: usize, params: &mut [T], grads: &[T]) {
+        let correction1 = T::ONE - self.beta1_t;
+        let correction2 = T::ONE - self.beta2_t;
+        let shrink = T::ONE - self.lr * self.weight_decay;
+        let m = &mut self.m.as_array_mut()[offset..];
+        let v = &mut self.v.as_array_mut()[offset..];
+        for ((theta, &g), (m, v)) in params.iter_mut().zip(grads).zip(m.iter_mut().zip(v)) {
+            *theta *= shrink;
+            *m = self.beta1 * *m + (T::ONE - self.beta1) * g;
+            *v = self.beta2 * *v + (T::ONE - self.beta2) * g * g;
+            let m_hat = *m / correction1;
+            let v_hat = *v / correction2;
+            *theta -= self.lr * m_hat / (v_hat.sqrt() + self.eps);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::optim::tests::{assert_trajectory, quadratic_trajectory};
+
+    #[test]
+    fn trajectory_matches_pytorchs_update_rule() {
+        // scripts/reference_optimizers.py: adamw(lr=0.1, weight_decay=0.1).
+        let mut opt = AdamW::new(0.1).weight_decay(0.1);
+        assert_trajectory(
+            &quadratic_trajectory(&mut opt),
+            &[
+                [0.890000001, -1.88000000005],
+                [0.7815718569541611, -1.7614089501813404],
+                [0.6751012231892007, -1.6443686829514537],
+                [0.5710475992066122, -1.529032710451144],
+                [0.46995265961880683, -1.4155664789194458],
+            ],
+        );
+    }
+}
