@@ -10,8 +10,12 @@ pub use backprop_macros::mlp;
 
 pub use backprop_runtime::{
     Array, BatchError, GradCheck, Layer, Network, Optimizer, ParamArray, Scalar, Storage, Trace,
-    activation, argmax, gradcheck, init, kernel, one_hot, optim, storage,
+    activation, argmax, gradcheck, init, io, kernel, one_hot, optim, storage,
 };
 
 #[doc(hidden)]
-pub use backprop_runtime::__with_alloc;
+pub use backprop_runtime::{__with_alloc, __with_serde};
+
+#[cfg(feature = "serde")]
+#[doc(hidden)]
+pub use backprop_runtime::__serde;

@@ -425,16 +425,20 @@ pub enum ScalarType {
 pub struct ScalarRow {
     pub scalar: ScalarType,
     pub name: &'static str,
+    /// Bytes of one value.
+    pub bytes: usize,
 }
 
 pub const SCALARS: &[ScalarRow] = &[
     ScalarRow {
         scalar: ScalarType::F32,
         name: "f32",
+        bytes: 4,
     },
     ScalarRow {
         scalar: ScalarType::F64,
         name: "f64",
+        bytes: 8,
     },
 ];
 

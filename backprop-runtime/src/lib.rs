@@ -32,6 +32,7 @@ mod batch;
 pub mod fastmath;
 pub mod gradcheck;
 pub mod init;
+pub mod io;
 pub mod kernel;
 mod layer;
 mod network;
@@ -49,6 +50,28 @@ pub use optim::{Optimizer, ParamArray};
 pub use scalar::Scalar;
 pub use storage::Storage;
 pub use trace::Trace;
+
+/// The serde crate, for the impls generated networks make under the `serde` feature.
+#[cfg(feature = "serde")]
+#[doc(hidden)]
+pub use serde as __serde;
+
+/// Expands to its items when the `serde` feature is on and to nothing otherwise: where
+/// generated networks put their serde impls.
+#[cfg(feature = "serde")]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __with_serde {
+    ($($item:item)*) => { $($item)* };
+}
+
+/// Expands to its items when the `serde` feature is on and to nothing otherwise.
+#[cfg(not(feature = "serde"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __with_serde {
+    ($($item:item)*) => {};
+}
 
 /// Expands to its items when the `alloc` feature is on and to nothing otherwise: generated
 /// networks put their `new_boxed` constructor in it, since a macro's output cannot test

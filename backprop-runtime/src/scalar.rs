@@ -29,6 +29,16 @@ pub trait Scalar:
     const ONE: Self;
     /// The machine epsilon: the gap between 1 and the next representable value.
     const EPSILON: Self;
+    /// Bytes of one value in memory and in files.
+    const BYTES: usize;
+    /// The type's name in safetensors headers: `F32`, `F64`.
+    const DTYPE: &'static str;
+
+    /// Writes the value's little-endian bytes to the start of `out`; false (and nothing
+    /// written) if `out` is shorter than [`Self::BYTES`].
+    fn write_le(self, out: &mut [u8]) -> bool;
+    /// The value whose little-endian bytes start `bytes`, if there are enough.
+    fn read_le(bytes: &[u8]) -> Option<Self>;
 
     /// Converts from `f64`, rounding to the nearest representable value.
     fn from_f64(value: f64) -> Self;
@@ -69,7 +79,7 @@ pub trait Scalar:
 /// Implements [`Scalar`] for a float type, with the platform's math under `std` and
 /// libm otherwise (libm is slower on some targets but needs no operating system).
 macro_rules! impl_float {
-    ($t:ty, $exp:path, $tanh:path, $sqrt:path, $fma:path, $ln:path, $ln_1p:path, $exp_m1:path,
+    ($t:ty, $dtype:literal, $exp:path, $tanh:path, $sqrt:path, $fma:path, $ln:path, $ln_1p:path, $exp_m1:path,
      $erf:path $(, $fast_exp:path, $fast_tanh:path)?) => {
         impl Scalar for $t {
             $(
@@ -87,6 +97,26 @@ macro_rules! impl_float {
             const ZERO: Self = 0.0;
             const ONE: Self = 1.0;
             const EPSILON: Self = <$t>::EPSILON;
+            const BYTES: usize = core::mem::size_of::<$t>();
+            const DTYPE: &'static str = $dtype;
+
+            #[inline]
+            fn write_le(self, out: &mut [u8]) -> bool {
+                let bytes = self.to_le_bytes();
+                match out.get_mut(..bytes.len()) {
+                    Some(out) => {
+                        out.copy_from_slice(&bytes);
+                        true
+                    }
+                    None => false,
+                }
+            }
+
+            #[inline]
+            fn read_le(bytes: &[u8]) -> Option<Self> {
+                let bytes = bytes.first_chunk()?;
+                Some(<$t>::from_le_bytes(*bytes))
+            }
 
             #[inline(always)]
             fn from_f64(value: f64) -> Self {
@@ -171,6 +201,7 @@ macro_rules! impl_float {
 
 impl_float!(
     f32,
+    "F32",
     libm::expf,
     libm::tanhf,
     libm::sqrtf,
@@ -184,6 +215,7 @@ impl_float!(
 );
 impl_float!(
     f64,
+    "F64",
     libm::exp,
     libm::tanh,
     libm::sqrt,
@@ -210,6 +242,12 @@ mod tests {
         assert_eq!(Scalar::mul_add(3.0f64, 4.0, 5.0), 17.0);
         assert_eq!(Scalar::mul_add(-0.5f32, 2.0, 1.0), 0.0);
         assert!((<f64 as Scalar>::ln(core::f64::consts::E) - 1.0).abs() < 1e-15);
+        let mut bytes = [0u8; 5];
+        assert!(Scalar::write_le(1.5f32, &mut bytes));
+        assert_eq!(bytes, [0, 0, 0xc0, 0x3f, 0]);
+        assert_eq!(<f32 as Scalar>::read_le(&bytes), Some(1.5));
+        assert_eq!(<f64 as Scalar>::read_le(&bytes), None);
+        assert!(!Scalar::write_le(1.5f64, &mut bytes));
         assert_eq!(<f64 as Scalar>::ln_1p(1e-20), 1e-20);
         assert_eq!(<f64 as Scalar>::exp_m1(1e-20), 1e-20);
         // erf(0.5) = 0.5204998778130465 (Abramowitz & Stegun, table 7.1).

@@ -15,7 +15,8 @@ impl Codegen<'_> {
         let inherent = self.inherent_impl();
         let network = self.network_impl();
         let trace = self.trace_impl();
-        quote!(#structs #inherent #network #trace)
+        let serde = self.serde_impls();
+        quote!(#structs #inherent #network #trace #serde)
     }
 
     /// One line describing the network, for its doc comment.
@@ -106,6 +107,8 @@ impl Codegen<'_> {
         let outputs = self.usize(self.dag.graph[self.dag.output()].width);
         let param_count = self.usize(self.dag.params);
         let (input, output, params) = self.signature();
+        let zero = self.literal(0.0);
+        let byte_count = self.usize(self.dag.params * self.dag.scalar.row().bytes);
         let layers = self.layers();
         let budgets = self.budget_consts();
         let forward = self.forward_statements();
@@ -174,6 +177,19 @@ impl Codegen<'_> {
                     Self { params }
                 }
 
+                /// A network with the parameters `to_le_bytes` wrote: the canonical order,
+                /// each value little-endian. No allocation, `no_std`.
+                ///
+                /// # Errors
+                /// [`::backprop::io::BytesError`] if `bytes` is not `PARAM_BYTES` long.
+                pub fn from_le_bytes(
+                    bytes: &[u8],
+                ) -> ::core::result::Result<Self, ::backprop::io::BytesError> {
+                    let mut params = [#zero; #param_count];
+                    ::backprop::io::read_le_bytes(bytes, &mut params)?;
+                    ::core::result::Result::Ok(Self { params })
+                }
+
                 /// The summed loss of `B` samples, `xs` against `targets`, sending the
                 /// sum of their parameter gradients to `sink` (scaled, if the sink was
                 /// made with [`::backprop::kernel::Accumulate::scaled`]).
@@ -223,6 +239,40 @@ impl Codegen<'_> {
                     let mut params = P::zeroed();
                     ::backprop::init::init_params(params.as_array_mut(), #name::LAYERS, seed);
                     Self { params }
+                }
+
+                /// The parameters as bytes, in canonical order, each value little-endian:
+                /// what `from_le_bytes` reads, for flash on a microcontroller. For a large
+                /// network, `write_le_bytes` into a buffer of your own instead.
+                pub fn to_le_bytes(&self) -> [u8; #byte_count] {
+                    let mut bytes = [0u8; #byte_count];
+                    // The buffer is exactly the parameters' size: this cannot fail.
+                    let _ = ::backprop::io::write_le_bytes(self.params(), &mut bytes);
+                    bytes
+                }
+
+                /// Writes the parameters' little-endian bytes to `out`.
+                ///
+                /// # Errors
+                /// [`::backprop::io::BytesError`] if `out` is not `PARAM_BYTES` long;
+                /// nothing is written then.
+                pub fn write_le_bytes(
+                    &self,
+                    out: &mut [u8],
+                ) -> ::core::result::Result<(), ::backprop::io::BytesError> {
+                    ::backprop::io::write_le_bytes(self.params(), out)
+                }
+
+                /// Replaces the parameters with those whose bytes `to_le_bytes` wrote.
+                ///
+                /// # Errors
+                /// [`::backprop::io::BytesError`] if `bytes` is not `PARAM_BYTES` long;
+                /// the parameters are unchanged then.
+                pub fn read_le_bytes(
+                    &mut self,
+                    bytes: &[u8],
+                ) -> ::core::result::Result<(), ::backprop::io::BytesError> {
+                    ::backprop::io::read_le_bytes(bytes, self.params_mut())
                 }
 
                 /// The parameters, in canonical order.
@@ -453,6 +503,38 @@ impl Codegen<'_> {
                     match layer {
                         #(#numbers => ::core::option::Option::Some(&self.#a),)*
                         _ => ::core::option::Option::None,
+                    }
+                }
+            }
+        }
+    }
+
+    /// `Serialize` and `Deserialize` under the `serde` feature: the parameters as one
+    /// sequence, deserialized in place into the network's storage.
+    fn serde_impls(&self) -> TokenStream {
+        let name = &self.header.name;
+        let scalar = self.scalar();
+        let count = self.usize(self.dag.params);
+        quote! {
+            ::backprop::__with_serde! {
+                impl<P: ::backprop::Storage<#scalar, #count>> ::backprop::__serde::Serialize for #name<P> {
+                    fn serialize<S: ::backprop::__serde::Serializer>(
+                        &self,
+                        serializer: S,
+                    ) -> ::core::result::Result<S::Ok, S::Error> {
+                        ::backprop::io::serde::serialize_params(self.params(), serializer)
+                    }
+                }
+
+                impl<'de, P: ::backprop::Storage<#scalar, #count>> ::backprop::__serde::Deserialize<'de>
+                    for #name<P>
+                {
+                    fn deserialize<D: ::backprop::__serde::Deserializer<'de>>(
+                        deserializer: D,
+                    ) -> ::core::result::Result<Self, D::Error> {
+                        let params =
+                            ::backprop::io::serde::deserialize_params::<#scalar, #count, P, D>(deserializer)?;
+                        ::core::result::Result::Ok(Self { params })
                     }
                 }
             }

@@ -17,6 +17,14 @@ use crate::{Optimizer, Scalar, Storage};
 /// Defaults (PyTorch's): no decay, no weight decay, s starting at 0, ε = 1e-10; the
 /// usual learning rate is 1e-2.
 #[derive(Clone, Debug)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(
+    feature = "serde",
+    serde(bound(
+        serialize = "T: Scalar + serde::Serialize, S: Storage<T, N>",
+        deserialize = "T: Scalar + serde::Deserialize<'de>, S: Storage<T, N>"
+    ))
+)]
 pub struct Adagrad<T, const N: usize, S = [T; N]> {
     lr: T,
     lr_decay: T,
@@ -25,6 +33,7 @@ pub struct Adagrad<T, const N: usize, S = [T; N]> {
     initial_accumulator: T,
     /// Steps begun, `t`.
     steps: u64,
+    #[cfg_attr(feature = "serde", serde(with = "crate::io::serde::storage"))]
     sum: S,
 }
 

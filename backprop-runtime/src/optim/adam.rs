@@ -17,6 +17,14 @@ use alloc::boxed::Box;
 /// Defaults (PyTorch's): β1 = 0.9, β2 = 0.999, ε = 1e-8, no weight decay. The usual
 /// learning rate is 1e-3.
 #[derive(Clone, Debug)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(
+    feature = "serde",
+    serde(bound(
+        serialize = "T: Scalar + serde::Serialize, S: Storage<T, N>",
+        deserialize = "T: Scalar + serde::Deserialize<'de>, S: Storage<T, N>"
+    ))
+)]
 pub struct Adam<T, const N: usize, S = [T; N]> {
     lr: T,
     beta1: T,
@@ -26,7 +34,9 @@ pub struct Adam<T, const N: usize, S = [T; N]> {
     /// β1^t and β2^t, kept as running products so no `powi` is needed.
     beta1_t: T,
     beta2_t: T,
+    #[cfg_attr(feature = "serde", serde(with = "crate::io::serde::storage"))]
     m: S,
+    #[cfg_attr(feature = "serde", serde(with = "crate::io::serde::storage"))]
     v: S,
 }
 

@@ -18,11 +18,20 @@ use crate::{Optimizer, Scalar, Storage};
 /// parameter by about `lr`, so Lion wants a learning rate 3–10 times smaller than
 /// AdamW's (the paper suggests 1e-4). One state array.
 #[derive(Clone, Debug)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(
+    feature = "serde",
+    serde(bound(
+        serialize = "T: Scalar + serde::Serialize, S: Storage<T, N>",
+        deserialize = "T: Scalar + serde::Deserialize<'de>, S: Storage<T, N>"
+    ))
+)]
 pub struct Lion<T, const N: usize, S = [T; N]> {
     lr: T,
     beta1: T,
     beta2: T,
     weight_decay: T,
+    #[cfg_attr(feature = "serde", serde(with = "crate::io::serde::storage"))]
     m: S,
 }
 

@@ -19,6 +19,14 @@ use crate::{Optimizer, Scalar, Storage};
 /// decay; the usual learning rate is 1e-2. State: three arrays of `N` (the squares,
 /// the momentum buffer and the mean gradient), used as the options ask.
 #[derive(Clone, Debug)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(
+    feature = "serde",
+    serde(bound(
+        serialize = "T: Scalar + serde::Serialize, S: Storage<T, N>",
+        deserialize = "T: Scalar + serde::Deserialize<'de>, S: Storage<T, N>"
+    ))
+)]
 pub struct RmsProp<T, const N: usize, S = [T; N]> {
     lr: T,
     alpha: T,
@@ -26,8 +34,11 @@ pub struct RmsProp<T, const N: usize, S = [T; N]> {
     weight_decay: T,
     momentum: T,
     centered: bool,
+    #[cfg_attr(feature = "serde", serde(with = "crate::io::serde::storage"))]
     square_avg: S,
+    #[cfg_attr(feature = "serde", serde(with = "crate::io::serde::storage"))]
     buffer: S,
+    #[cfg_attr(feature = "serde", serde(with = "crate::io::serde::storage"))]
     grad_avg: S,
 }
 

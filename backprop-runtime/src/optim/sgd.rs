@@ -22,6 +22,14 @@ use alloc::boxed::Box;
 /// opt.step(&mut params, &[0.5, 0.5]);
 /// ```
 #[derive(Clone, Debug)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(
+    feature = "serde",
+    serde(bound(
+        serialize = "T: Scalar + serde::Serialize, S: Storage<T, N>",
+        deserialize = "T: Scalar + serde::Deserialize<'de>, S: Storage<T, N>"
+    ))
+)]
 pub struct Sgd<T, const N: usize, S = [T; N]> {
     lr: T,
     momentum: T,
@@ -30,6 +38,7 @@ pub struct Sgd<T, const N: usize, S = [T; N]> {
     weight_decay: T,
     /// Steps begun: the first one seeds the momentum buffer with the gradient.
     steps: u64,
+    #[cfg_attr(feature = "serde", serde(with = "crate::io::serde::storage"))]
     velocity: S,
 }
 
