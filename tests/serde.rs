@@ -2,8 +2,8 @@
 //! size, and a sequence of the wrong length is an error.
 #![cfg(feature = "serde")]
 
-use backprop::optim::{Adam, Lion, RmsProp, Sgd};
 use backprop::mlp;
+use backprop::optim::{Adam, Lion, RmsProp, Sgd};
 
 mlp!(Small<3 => tanh 4 => softmax 2; loss cross_entropy>);
 // 33 parameters and more: past the 32 elements serde implements for arrays.
