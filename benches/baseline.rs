@@ -16,8 +16,6 @@ pub struct Relu;
 pub struct Tanh;
 #[derive(Clone)]
 pub struct Sigmoid;
-#[derive(Clone)]
-pub struct Identity;
 
 impl Act for Relu {
     fn f(z: f32) -> f32 {
@@ -43,15 +41,6 @@ impl Act for Sigmoid {
     }
     fn df(_: f32, a: f32) -> f32 {
         a * (1.0 - a)
-    }
-}
-
-impl Act for Identity {
-    fn f(z: f32) -> f32 {
-        z
-    }
-    fn df(_: f32, _: f32) -> f32 {
-        1.0
     }
 }
 
@@ -199,7 +188,54 @@ pub fn mse<const N: usize>(y: &[f32; N], t: &[f32; N]) -> (f32, [f32; N]) {
     (loss / N as f32, dy)
 }
 
-/// A two-layer MLP, `IN → A H → B OUT`, trained on the mean squared error.
+/// How an output layer turns its pre-activation into the output, and the loss and
+/// its gradient with respect to the pre-activation.
+pub trait Head<const N: usize> {
+    fn output(z: &[f32; N]) -> [f32; N];
+    fn loss(z: &[f32; N], a: &[f32; N], t: &[f32; N]) -> (f32, [f32; N]);
+}
+
+/// Softmax and cross-entropy, fused as a careful engineer writes them: the loss by
+/// log-sum-exp from the logits, the gradient `p − t`.
+#[derive(Clone)]
+pub struct SoftmaxCrossEntropy;
+
+impl<const N: usize> Head<N> for SoftmaxCrossEntropy {
+    #[inline(always)]
+    fn output(z: &[f32; N]) -> [f32; N] {
+        let max = z.iter().fold(f32::NEG_INFINITY, |m, &v| m.max(v));
+        let mut p = [0.0; N];
+        let mut sum = 0.0;
+        for (p, &z) in p.iter_mut().zip(z) {
+            *p = (z - max).exp();
+            sum += *p;
+        }
+        for p in &mut p {
+            *p /= sum;
+        }
+        p
+    }
+
+    #[inline(always)]
+    fn loss(z: &[f32; N], p: &[f32; N], t: &[f32; N]) -> (f32, [f32; N]) {
+        let max = z.iter().fold(f32::NEG_INFINITY, |m, &v| m.max(v));
+        let lse = max + z.iter().map(|&v| (v - max).exp()).sum::<f32>().ln();
+        let mut loss = 0.0;
+        let mut total = 0.0;
+        for (&z, &t) in z.iter().zip(t) {
+            loss += t * (lse - z);
+            total += t;
+        }
+        let mut dz = [0.0; N];
+        for ((dz, &p), &t) in dz.iter_mut().zip(p).zip(t) {
+            *dz = p * total - t;
+        }
+        (loss, dz)
+    }
+}
+
+/// A two-layer MLP, `IN → A H → OUT` with the output layer and loss of `B` (a
+/// [`Head`]).
 #[derive(Clone)]
 pub struct Mlp2<const IN: usize, const H: usize, const OUT: usize, A, B> {
     pub l1: Layer<IN, H>,
@@ -207,7 +243,9 @@ pub struct Mlp2<const IN: usize, const H: usize, const OUT: usize, A, B> {
     pub acts: core::marker::PhantomData<(A, B)>,
 }
 
-impl<const IN: usize, const H: usize, const OUT: usize, A: Act, B: Act> Mlp2<IN, H, OUT, A, B> {
+impl<const IN: usize, const H: usize, const OUT: usize, A: Act, B: Head<OUT>>
+    Mlp2<IN, H, OUT, A, B>
+{
     pub fn from_params(params: &[f32]) -> Self {
         let (l1, rest) = Layer::take(params);
         let (l2, _) = Layer::take(rest);
@@ -220,16 +258,15 @@ impl<const IN: usize, const H: usize, const OUT: usize, A: Act, B: Act> Mlp2<IN,
 
     pub fn forward(&self, x: &[f32; IN]) -> [f32; OUT] {
         let a1 = activate::<A, H>(&self.l1.forward(x));
-        activate::<B, OUT>(&self.l2.forward(&a1))
+        B::output(&self.l2.forward(&a1))
     }
 
     pub fn train_step(&mut self, x: &[f32; IN], t: &[f32; OUT], lr: f32) -> f32 {
         let z1 = self.l1.forward(x);
         let a1 = activate::<A, H>(&z1);
         let z2 = self.l2.forward(&a1);
-        let a2 = activate::<B, OUT>(&z2);
-        let (loss, da2) = mse(&a2, t);
-        let dz2 = through::<B, OUT>(&da2, &z2, &a2);
+        let a2 = B::output(&z2);
+        let (loss, dz2) = B::loss(&z2, &a2, t);
         let da1 = self.l2.backward_sgd(&a1, &dz2, lr);
         let dz1 = through::<A, H>(&da1, &z1, &a1);
         self.l1.update_sgd(x, &dz1, lr);
@@ -244,10 +281,9 @@ impl<const IN: usize, const H: usize, const OUT: usize, A: Act, B: Act> Mlp2<IN,
             let z1 = self.l1.forward(x);
             let a1 = activate::<A, H>(&z1);
             let z2 = self.l2.forward(&a1);
-            let a2 = activate::<B, OUT>(&z2);
-            let (loss, da2) = mse(&a2, t);
+            let a2 = B::output(&z2);
+            let (loss, dz2) = B::loss(&z2, &a2, t);
             total += loss;
-            let dz2 = through::<B, OUT>(&da2, &z2, &a2);
             let da1 = self.l2.backward_into(&a1, &dz2, &mut g2);
             let dz1 = through::<A, H>(&da1, &z1, &a1);
             self.l1.backward_into(x, &dz1, &mut g1);

@@ -13,7 +13,7 @@ use backprop::optim::Sgd;
 use backprop::{Network, mlp};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 
-mlp!(W4<784 => relu 128 => sigmoid 10; loss mse>);
+mlp!(W4<784 => relu 128 => softmax 10; loss cross_entropy>);
 
 fn bench(c: &mut Criterion) {
     let mut rng = SplitMix64::new(2026);

@@ -12,8 +12,9 @@
 //! - W1: the seed network `2 => relu 2 => sigmoid 1; half_sse`, batch 1, against the
 //!   same network written out by hand;
 //! - W2: `16 => tanh 32 => tanh 32 => sigmoid 4; mse`, batch 1;
-//! - W3: `64 => relu 32 => identity 10; mse`, batch 1 and batch 32;
-//! - W4: `784 => relu 128 => sigmoid 10; mse`, batch 32, training and inference.
+//! - W3: `64 => relu 32 => softmax 10; cross_entropy`, batch 1 and batch 32;
+//! - W4: `784 => relu 128 => softmax 10; cross_entropy`, batch 32, training and
+//!   inference (`forward_batch` against the baseline's `forward` on each sample).
 
 use std::hint::black_box;
 
@@ -26,12 +27,12 @@ use criterion::{
 
 #[path = "baseline.rs"]
 mod baseline;
-use baseline::{Identity, Mlp2, Mlp3, Relu, Sigmoid, Tanh};
+use baseline::{Mlp2, Mlp3, Relu, Sigmoid, SoftmaxCrossEntropy, Tanh};
 
 mlp!(W1<2 => relu 2 => sigmoid 1; loss half_sse>);
 mlp!(W2<16 => tanh 32 => tanh 32 => sigmoid 4; loss mse>);
-mlp!(W3<64 => relu 32 => identity 10; loss mse>);
-mlp!(W4<784 => relu 128 => sigmoid 10; loss mse>);
+mlp!(W3<64 => relu 32 => softmax 10; loss cross_entropy>);
+mlp!(W4<784 => relu 128 => softmax 10; loss cross_entropy>);
 
 /// Learning rate small enough that thousands of benchmark iterations leave the network
 /// where it started, so every iteration does the same work.
@@ -93,6 +94,15 @@ fn samples<const IN: usize, const OUT: usize>(count: usize) -> Vec<([f32; IN], [
             (x, t)
         })
         .collect()
+}
+
+/// `count` samples with one-hot targets, for the classifiers.
+fn labelled<const IN: usize, const OUT: usize>(count: usize) -> Vec<([f32; IN], [f32; OUT])> {
+    let mut data = samples::<IN, OUT>(count);
+    for (i, (_, t)) in data.iter_mut().enumerate() {
+        *t = backprop::one_hot(i * 7 % OUT).unwrap_or([0.0; OUT]);
+    }
+    data
 }
 
 fn new_group<'a>(c: &'a mut Criterion, name: &str, flops: u64) -> BenchmarkGroup<'a, WallTime> {
@@ -163,15 +173,15 @@ fn w2(c: &mut Criterion) {
 
 fn w3(c: &mut Criterion) {
     let mut net = W3::new(42);
-    let mut hand = Mlp2::<64, 32, 10, Relu, Identity>::from_params(net.params());
-    let data = samples::<64, 10>(32);
+    let mut hand = Mlp2::<64, 32, 10, Relu, SoftmaxCrossEntropy>::from_params(net.params());
+    let data = labelled::<64, 10>(32);
     let (x, t) = data[0];
     same_loss(
         net.clone().train_step(&x, &t, &mut Sgd::new(0.1)),
         hand.clone().train_step(&x, &t, 0.1),
     );
     let mut opt = Sgd::new(LR);
-    let mut group = new_group(c, "W3 train 64-relu32-identity10 batch1", W3::FLOPS_TRAIN);
+    let mut group = new_group(c, "W3 train 64-relu32-softmax10 batch1", W3::FLOPS_TRAIN);
     group.bench_function("backprop", |b| {
         b.iter(|| net.train_step(black_box(&x), black_box(&t), &mut opt))
     });
@@ -182,14 +192,14 @@ fn w3(c: &mut Criterion) {
 
     // The loops above moved each network a different number of steps: start again.
     let mut net = W3::new(42);
-    let mut hand = Mlp2::<64, 32, 10, Relu, Identity>::from_params(net.params());
+    let mut hand = Mlp2::<64, 32, 10, Relu, SoftmaxCrossEntropy>::from_params(net.params());
     same_loss(
         net.clone().train_batch(&data, &mut Sgd::new(0.1)),
         hand.clone().train_batch(&data, 0.1),
     );
     let mut group = new_group(
         c,
-        "W3 train 64-relu32-identity10 batch32",
+        "W3 train 64-relu32-softmax10 batch32",
         batch_flops(W3::FLOPS_TRAIN, W3::PARAMS, 32),
     );
     group.bench_function("backprop", |b| {
@@ -203,8 +213,8 @@ fn w3(c: &mut Criterion) {
 
 fn w4(c: &mut Criterion) {
     let mut net = W4::new(42);
-    let mut hand = Mlp2::<784, 128, 10, Relu, Sigmoid>::from_params(net.params());
-    let data = samples::<784, 10>(32);
+    let mut hand = Mlp2::<784, 128, 10, Relu, SoftmaxCrossEntropy>::from_params(net.params());
+    let data = labelled::<784, 10>(32);
     same_loss(
         net.clone().train_batch(&data, &mut Sgd::new(0.1)),
         hand.clone().train_batch(&data, 0.1),
@@ -212,7 +222,7 @@ fn w4(c: &mut Criterion) {
     let mut opt = Sgd::new(LR);
     let mut group = new_group(
         c,
-        "W4 train 784-relu128-sigmoid10 batch32",
+        "W4 train 784-relu128-softmax10 batch32",
         batch_flops(W4::FLOPS_TRAIN, W4::PARAMS, 32),
     );
     group.sample_size(30);
@@ -226,14 +236,16 @@ fn w4(c: &mut Criterion) {
 
     let mut group = new_group(
         c,
-        "W4 inference 784-relu128-sigmoid10 batch32",
+        "W4 inference 784-relu128-softmax10 batch32",
         32 * W4::FLOPS_INFERENCE,
     );
+    let xs: Vec<[f32; 784]> = data.iter().map(|(x, _)| *x).collect();
+    let mut ys = vec![[0.0f32; 10]; xs.len()];
     group.bench_function("backprop", |b| {
         b.iter(|| {
-            data.iter()
-                .map(|(x, _)| net.forward(black_box(x))[0])
-                .sum::<f32>()
+            net.forward_batch(black_box(&xs), &mut ys)
+                .expect("one output per input");
+            ys.iter().map(|y| y[0]).sum::<f32>()
         })
     });
     group.bench_function("hand-written", |b| {
