@@ -1,5 +1,5 @@
 //! Data-parallel training (feature `rayon`): one step on a batch of 256 samples of W4,
-//! `784 => relu 128 => sigmoid 10; mse`, on one thread (`train_batch`) and across
+//! `784 => relu 128 => softmax 10; cross_entropy`, on one thread (`train_batch`) and across
 //! rayon's threads (`train_batch_parallel`), side by side in one run.
 //!
 //! ```text
@@ -28,7 +28,7 @@ fn bench(c: &mut Criterion) {
     let mut many = Box::new(W4::new(42));
     let (mut opt_one, mut opt_many) = (Box::new(Sgd::new(1e-6)), Box::new(Sgd::new(1e-6)));
     let update = 2 * W4::PARAMS as u64;
-    let mut group = c.benchmark_group("W4 train 784-relu128-sigmoid10 batch256");
+    let mut group = c.benchmark_group("W4 train 784-relu128-softmax10 batch256");
     group.throughput(Throughput::Elements(
         256 * (W4::FLOPS_TRAIN - update) + update,
     ));
