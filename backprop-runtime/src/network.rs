@@ -103,7 +103,7 @@ pub trait Network: Sized {
         xs.map(|x| self.forward(x))
     }
 
-    /// The output for each of `xs`, written to `ys`, [`BLOCK`] samples at a time
+    /// The output for each of `xs`, written to `ys`, eight samples at a time
     /// through the batch kernels. Nothing is allocated.
     ///
     /// # Errors
@@ -124,7 +124,7 @@ pub trait Network: Sized {
 
     /// The mean loss over the batch `xs` against `targets`, **adding** the gradient of
     /// that mean into `grads` (so batches can be accumulated; `grads` is not cleared).
-    /// Samples go through the batch kernels [`BLOCK`] at a time, and the `1/n` of the
+    /// Samples go through the batch kernels eight at a time, and the `1/n` of the
     /// mean is applied as the gradients are added: no second gradient array, nothing
     /// allocated. An empty batch adds nothing and returns zero.
     ///

@@ -1,6 +1,18 @@
 //! Weights in and out: the parameters as little-endian bytes (for flash on a
 //! microcontroller, `no_std` without an allocator), as safetensors files named as
 //! PyTorch names them (feature `std`), and through serde (feature `serde`).
+//!
+//! # Safetensors names
+//!
+//! A network `784 => relu 128 => softmax 10` is, in PyTorch, the `nn.Sequential` of
+//! `Linear(784, 128)`, `ReLU()`, `Linear(128, 10)`, `Softmax()`: modules numbered from 0,
+//! an activation module after each layer but an identity one. Its `state_dict` names
+//! the parameters `0.weight` (shape `[128, 784]`: `[out, in]`, row-major, the same
+//! layout as ours), `0.bias` (`[128]`), `2.weight`, `2.bias`. [`save_safetensors`] writes
+//! exactly those names and shapes, in the network's scalar type (`F32` or `F64`), so
+//! `model.load_state_dict(safetensors.torch.load_file(path))` reads them, and
+//! [`load_safetensors`] reads files saved from such a model. Every tensor is checked
+//! (name, shape, element type, nothing extra) before any parameter is written.
 
 #[cfg(feature = "std")]
 mod safetensors;

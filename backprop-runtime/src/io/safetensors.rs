@@ -191,7 +191,7 @@ fn missing(entry: &Entry) -> SafetensorsError {
 }
 
 /// Writes the network's parameters to `path` as a safetensors file with PyTorch's
-/// names (see the [module docs](self)).
+/// names (see [`crate::io`]).
 ///
 /// # Errors
 /// [`SafetensorsError::Io`] if the file cannot be written.

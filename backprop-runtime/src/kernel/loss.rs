@@ -225,10 +225,11 @@ mod tests {
     use super::*;
     use crate::activation::sigmoid;
 
-    /// The gradient of `loss` at `x` by central differences, element by element.
+    /// The gradient of `loss` at `x` by central differences, element by element, with a
+    /// step relative to the element's size so that rounding stays below the tolerance.
     fn numeric<const N: usize>(loss: impl Fn(&[f64; N]) -> f64, x: &[f64; N]) -> [f64; N] {
         core::array::from_fn(|j| {
-            let h = 1e-6;
+            let h = 1e-6 * x[j].abs().max(1.0);
             let (mut up, mut down) = (*x, *x);
             up[j] += h;
             down[j] -= h;
@@ -301,6 +302,40 @@ mod tests {
             "softmax",
             &softmax_backward(&w, &softmax(&Z)),
             &numeric(weighted, &Z),
+            1e-7,
+        );
+    }
+
+    #[test]
+    fn gradients_match_finite_differences_at_extreme_logits() {
+        // Saturated sigmoids and softmaxes, where computing from the probabilities
+        // instead of the logits loses the gradient.
+        let z = [25.0, -30.0, 0.5, 18.0];
+        let t = [0.0, 1.0, 0.5, 1.0];
+        let bce = |z: &[f64; 4]| bce_with_logits(z, &z.map(sigmoid), &t).0;
+        assert_close(
+            "bce",
+            &bce_with_logits(&z, &z.map(sigmoid), &t).1,
+            &numeric(bce, &z),
+            1e-7,
+        );
+        let one_hot = [0.0, 1.0, 0.0, 0.0];
+        let ce = |z: &[f64; 4]| cross_entropy_with_logits(z, &softmax(z), &one_hot).0;
+        let (_, g) = cross_entropy_with_logits(&z, &softmax(&z), &one_hot);
+        assert_close("cross_entropy", &g, &numeric(ce, &z), 1e-7);
+        let y = [1e3, -2e3, 0.7, 40.0];
+        let target = [0.0, 0.0, 0.0, 0.0];
+        assert_close(
+            "mae",
+            &mae(&y, &target).1,
+            &numeric(|y| mae(y, &target).0, &y),
+            1e-7,
+        );
+        let huber_at = |y: &[f64; 4]| huber(y, &target, 2.0).0;
+        assert_close(
+            "huber",
+            &huber(&y, &target, 2.0).1,
+            &numeric(huber_at, &y),
             1e-7,
         );
     }
