@@ -76,6 +76,18 @@ pub trait Scalar:
     fn mul_add(self, a: Self, b: Self) -> Self;
 }
 
+/// -1, 0 or 1 by the sign of `x`; 0 and NaN give themselves, so NaN propagates.
+#[inline(always)]
+pub(crate) fn sign<T: Scalar>(x: T) -> T {
+    if x > T::ZERO {
+        T::ONE
+    } else if x < T::ZERO {
+        -T::ONE
+    } else {
+        x
+    }
+}
+
 /// Implements [`Scalar`] for a float type, with the platform's math under `std` and
 /// libm otherwise (libm is slower on some targets but needs no operating system).
 macro_rules! impl_float {

@@ -19,6 +19,7 @@
 
 use crate::Scalar;
 use crate::activation::relu;
+use crate::scalar::sign;
 
 /// `softmax(z)ⱼ = e^(zⱼ − m) / Σₖ e^(zₖ − m)` with `m = maxₖ zₖ`, so no `exp` overflows.
 /// A NaN anywhere makes every output NaN.
@@ -77,19 +78,6 @@ pub fn mae<T: Scalar, const N: usize>(y: &[T; N], t: &[T; N]) -> (T, [T; N]) {
         sign(e) / n
     });
     (sum / n, gradient)
-}
-
-/// -1, 0 or 1 by the sign of `e`; NaN for NaN.
-#[inline(always)]
-fn sign<T: Scalar>(e: T) -> T {
-    if e > T::ZERO {
-        T::ONE
-    } else if e < T::ZERO {
-        -T::ONE
-    } else {
-        // 0 stays 0; NaN stays NaN.
-        e
-    }
 }
 
 /// Huber loss with threshold `delta` (PyTorch's `HuberLoss`, mean over outputs) and its

@@ -1,8 +1,5 @@
 //! Adagrad: per-parameter learning rates from the sum of squared gradients.
 
-#[cfg(feature = "alloc")]
-use alloc::boxed::Box;
-
 use crate::{Optimizer, Scalar, Storage};
 
 /// Adagrad (Duchi et al. 2011), the update of PyTorch's `torch.optim.Adagrad`:
@@ -37,25 +34,9 @@ pub struct Adagrad<T, const N: usize, S = [T; N]> {
     sum: S,
 }
 
-impl<T: Scalar, const N: usize> Adagrad<T, N> {
-    /// Adagrad with learning rate `lr` and PyTorch's defaults, its state inline.
-    pub fn new(lr: T) -> Self {
-        Self::new_in(lr)
-    }
-}
-
-#[cfg(feature = "alloc")]
-impl<T: Scalar, const N: usize> Adagrad<T, N, Box<[T; N]>> {
-    /// Adagrad as [`Adagrad::new`], its state built on the heap.
-    pub fn new_boxed(lr: T) -> Self {
-        Self::new_in(lr)
-    }
-}
+super::shared_api!(Adagrad);
 
 impl<T: Scalar, const N: usize, S: Storage<T, N>> Adagrad<T, N, S> {
-    /// The bytes this optimizer takes, its state included when inline.
-    pub const STATE_BYTES: usize = core::mem::size_of::<Self>();
-
     /// Adagrad with learning rate `lr` and PyTorch's defaults, its state in `S`.
     pub fn new_in(lr: T) -> Self {
         Adagrad {
@@ -92,16 +73,6 @@ impl<T: Scalar, const N: usize, S: Storage<T, N>> Adagrad<T, N, S> {
         self.initial_accumulator = value;
         self.sum.as_array_mut().fill(value);
         self
-    }
-
-    /// The learning rate (before decay).
-    pub fn lr(&self) -> T {
-        self.lr
-    }
-
-    /// Changes the learning rate, for schedules; the sums are kept.
-    pub fn set_lr(&mut self, lr: T) {
-        self.lr = lr;
     }
 
     /// Forgets the sums and the step count.

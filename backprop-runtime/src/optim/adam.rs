@@ -1,9 +1,6 @@
 //! Adam: adaptive moment estimation.
 
 use crate::{Optimizer, Scalar, Storage};
-#[cfg(feature = "alloc")]
-use alloc::boxed::Box;
-
 /// Adam (Kingma & Ba 2015), the update of PyTorch's `torch.optim.Adam`:
 ///
 /// ```text
@@ -40,29 +37,9 @@ pub struct Adam<T, const N: usize, S = [T; N]> {
     v: S,
 }
 
-impl<T: Scalar, const N: usize> Adam<T, N> {
-    /// Adam with learning rate `lr` and the default β1, β2, ε, its moment estimates
-    /// inline: `2·N` scalars in the struct (see [`Self::new_boxed`] for large networks).
-    pub fn new(lr: T) -> Self {
-        Self::new_in(lr)
-    }
-}
-
-#[cfg(feature = "alloc")]
-impl<T: Scalar, const N: usize> Adam<T, N, Box<[T; N]>> {
-    /// Adam as [`Adam::new`], its moment estimates on the heap (built there, never on
-    /// the stack), for networks whose state would not fit a thread's stack.
-    pub fn new_boxed(lr: T) -> Self {
-        Self::new_in(lr)
-    }
-}
+super::shared_api!(Adam);
 
 impl<T: Scalar, const N: usize, S: Storage<T, N>> Adam<T, N, S> {
-    /// The bytes this optimizer takes, its state included when inline, for budgets
-    /// checked at compile time:
-    /// `const _: () = assert!(Adam::<f32, {Net::PARAMS}>::STATE_BYTES < 8192);`.
-    pub const STATE_BYTES: usize = core::mem::size_of::<Self>();
-
     /// Adam with learning rate `lr` and the default β1, β2, ε, its state in `S`.
     pub fn new_in(lr: T) -> Self {
         Adam {
@@ -95,16 +72,6 @@ impl<T: Scalar, const N: usize, S: Storage<T, N>> Adam<T, N, S> {
     pub fn weight_decay(mut self, weight_decay: T) -> Self {
         self.weight_decay = weight_decay;
         self
-    }
-
-    /// The learning rate.
-    pub fn lr(&self) -> T {
-        self.lr
-    }
-
-    /// Changes the learning rate, for schedules; the moment estimates are kept.
-    pub fn set_lr(&mut self, lr: T) {
-        self.lr = lr;
     }
 
     /// Forgets the moment estimates and the step count.

@@ -1,8 +1,5 @@
 //! AdamW: Adam with decoupled weight decay.
 
-#[cfg(feature = "alloc")]
-use alloc::boxed::Box;
-
 use crate::{Optimizer, Scalar, Storage};
 
 /// AdamW (Loshchilov & Hutter 2019), the update of PyTorch's `torch.optim.AdamW`: the
@@ -42,25 +39,9 @@ pub struct AdamW<T, const N: usize, S = [T; N]> {
     v: S,
 }
 
-impl<T: Scalar, const N: usize> AdamW<T, N> {
-    /// AdamW with learning rate `lr` and PyTorch's defaults, its moments inline.
-    pub fn new(lr: T) -> Self {
-        Self::new_in(lr)
-    }
-}
-
-#[cfg(feature = "alloc")]
-impl<T: Scalar, const N: usize> AdamW<T, N, Box<[T; N]>> {
-    /// AdamW as [`AdamW::new`], its moment estimates built on the heap.
-    pub fn new_boxed(lr: T) -> Self {
-        Self::new_in(lr)
-    }
-}
+super::shared_api!(AdamW);
 
 impl<T: Scalar, const N: usize, S: Storage<T, N>> AdamW<T, N, S> {
-    /// The bytes this optimizer takes, its state included when inline.
-    pub const STATE_BYTES: usize = core::mem::size_of::<Self>();
-
     /// AdamW with learning rate `lr` and PyTorch's defaults, its state in `S`.
     pub fn new_in(lr: T) -> Self {
         AdamW {
@@ -93,16 +74,6 @@ impl<T: Scalar, const N: usize, S: Storage<T, N>> AdamW<T, N, S> {
     pub fn weight_decay(mut self, weight_decay: T) -> Self {
         self.weight_decay = weight_decay;
         self
-    }
-
-    /// The learning rate.
-    pub fn lr(&self) -> T {
-        self.lr
-    }
-
-    /// Changes the learning rate, for schedules; the moment estimates are kept.
-    pub fn set_lr(&mut self, lr: T) {
-        self.lr = lr;
     }
 
     /// Forgets the moment estimates and the step count.

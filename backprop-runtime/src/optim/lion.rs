@@ -1,8 +1,6 @@
 //! Lion: the sign of an interpolated momentum.
 
-#[cfg(feature = "alloc")]
-use alloc::boxed::Box;
-
+use crate::scalar::sign;
 use crate::{Optimizer, Scalar, Storage};
 
 /// Lion (Chen et al. 2023, "Symbolic Discovery of Optimization Algorithms",
@@ -35,25 +33,9 @@ pub struct Lion<T, const N: usize, S = [T; N]> {
     m: S,
 }
 
-impl<T: Scalar, const N: usize> Lion<T, N> {
-    /// Lion with learning rate `lr` and the paper's defaults, its momentum inline.
-    pub fn new(lr: T) -> Self {
-        Self::new_in(lr)
-    }
-}
-
-#[cfg(feature = "alloc")]
-impl<T: Scalar, const N: usize> Lion<T, N, Box<[T; N]>> {
-    /// Lion as [`Lion::new`], its momentum built on the heap.
-    pub fn new_boxed(lr: T) -> Self {
-        Self::new_in(lr)
-    }
-}
+super::shared_api!(Lion);
 
 impl<T: Scalar, const N: usize, S: Storage<T, N>> Lion<T, N, S> {
-    /// The bytes this optimizer takes, its state included when inline.
-    pub const STATE_BYTES: usize = core::mem::size_of::<Self>();
-
     /// Lion with learning rate `lr` and the paper's defaults, its state in `S`.
     pub fn new_in(lr: T) -> Self {
         Lion {
@@ -78,31 +60,9 @@ impl<T: Scalar, const N: usize, S: Storage<T, N>> Lion<T, N, S> {
         self
     }
 
-    /// The learning rate.
-    pub fn lr(&self) -> T {
-        self.lr
-    }
-
-    /// Changes the learning rate, for schedules; the momentum is kept.
-    pub fn set_lr(&mut self, lr: T) {
-        self.lr = lr;
-    }
-
     /// Forgets the momentum.
     pub fn reset(&mut self) {
         self.m.as_array_mut().fill(T::ZERO);
-    }
-}
-
-/// -1, 0 or 1 by the sign of `x` (0 and NaN give themselves).
-#[inline(always)]
-fn sign<T: Scalar>(x: T) -> T {
-    if x > T::ZERO {
-        T::ONE
-    } else if x < T::ZERO {
-        -T::ONE
-    } else {
-        x
     }
 }
 

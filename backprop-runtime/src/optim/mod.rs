@@ -7,6 +7,65 @@
 
 use crate::Scalar;
 
+/// The constructors and accessors every optimizer here shares: `new` (state inline),
+/// `new_boxed` (state on the heap, feature `alloc`), `STATE_BYTES`, `lr`, `set_lr` and
+/// [`LearningRate`]. Each optimizer writes `new_in`, which builds its state in any
+/// storage, and keeps its learning rate in a field `lr`.
+macro_rules! shared_api {
+    ($optimizer:ident) => {
+        impl<T: $crate::Scalar, const N: usize> $optimizer<T, N> {
+            /// The optimizer with learning rate `lr` and its defaults (see the type's
+            /// docs), its state inline in the struct, sized at compile time: nothing
+            /// is allocated. The parameter count `N` is inferred from the network the
+            /// optimizer is first used with.
+            pub fn new(lr: T) -> Self {
+                Self::new_in(lr)
+            }
+        }
+
+        #[cfg(feature = "alloc")]
+        impl<T: $crate::Scalar, const N: usize> $optimizer<T, N, alloc::boxed::Box<[T; N]>> {
+            /// The optimizer as `new` builds it, its state allocated on the heap and
+            /// filled in place, never on the stack: for networks whose state would not
+            /// fit a thread's stack.
+            pub fn new_boxed(lr: T) -> Self {
+                Self::new_in(lr)
+            }
+        }
+
+        impl<T: $crate::Scalar, const N: usize, S: $crate::Storage<T, N>> $optimizer<T, N, S> {
+            /// The bytes this optimizer takes, its state included when inline, for
+            /// budgets checked at compile time:
+            /// `const _: () = assert!(Adam::<f32, { Net::PARAMS }>::STATE_BYTES < 8192);`.
+            pub const STATE_BYTES: usize = core::mem::size_of::<Self>();
+
+            /// The learning rate.
+            pub fn lr(&self) -> T {
+                self.lr
+            }
+
+            /// Changes the learning rate, for schedules; the optimizer's state is kept.
+            pub fn set_lr(&mut self, lr: T) {
+                self.lr = lr;
+            }
+        }
+
+        impl<T: $crate::Scalar, const N: usize, S: $crate::Storage<T, N>>
+            $crate::optim::LearningRate<T> for $optimizer<T, N, S>
+        {
+            fn learning_rate(&self) -> T {
+                self.lr
+            }
+
+            fn set_learning_rate(&mut self, lr: T) {
+                self.lr = lr;
+            }
+        }
+    };
+}
+
+use shared_api;
+
 mod adagrad;
 mod adam;
 mod adamw;

@@ -1,8 +1,5 @@
 //! RMSprop, with optional momentum and centering.
 
-#[cfg(feature = "alloc")]
-use alloc::boxed::Box;
-
 use crate::{Optimizer, Scalar, Storage};
 
 /// RMSprop (Hinton's lecture 6e), the update of PyTorch's `torch.optim.RMSprop`:
@@ -42,25 +39,9 @@ pub struct RmsProp<T, const N: usize, S = [T; N]> {
     grad_avg: S,
 }
 
-impl<T: Scalar, const N: usize> RmsProp<T, N> {
-    /// RMSprop with learning rate `lr` and PyTorch's defaults, its state inline.
-    pub fn new(lr: T) -> Self {
-        Self::new_in(lr)
-    }
-}
-
-#[cfg(feature = "alloc")]
-impl<T: Scalar, const N: usize> RmsProp<T, N, Box<[T; N]>> {
-    /// RMSprop as [`RmsProp::new`], its state built on the heap.
-    pub fn new_boxed(lr: T) -> Self {
-        Self::new_in(lr)
-    }
-}
+super::shared_api!(RmsProp);
 
 impl<T: Scalar, const N: usize, S: Storage<T, N>> RmsProp<T, N, S> {
-    /// The bytes this optimizer takes, its state included when inline.
-    pub const STATE_BYTES: usize = core::mem::size_of::<Self>();
-
     /// RMSprop with learning rate `lr` and PyTorch's defaults, its state in `S`.
     pub fn new_in(lr: T) -> Self {
         RmsProp {
@@ -105,16 +86,6 @@ impl<T: Scalar, const N: usize, S: Storage<T, N>> RmsProp<T, N, S> {
     pub fn centered(mut self, centered: bool) -> Self {
         self.centered = centered;
         self
-    }
-
-    /// The learning rate.
-    pub fn lr(&self) -> T {
-        self.lr
-    }
-
-    /// Changes the learning rate, for schedules; the state is kept.
-    pub fn set_lr(&mut self, lr: T) {
-        self.lr = lr;
     }
 
     /// Forgets the running averages and the momentum buffer.

@@ -110,25 +110,6 @@ impl Schedule for CosineWithWarmup {
     }
 }
 
-/// Implements [`LearningRate`] through an optimizer's own `lr` and `set_lr`.
-macro_rules! learning_rate {
-    ($($optimizer:ident),*) => {$(
-        impl<T: Scalar, const N: usize, S: crate::Storage<T, N>> LearningRate<T>
-            for super::$optimizer<T, N, S>
-        {
-            fn learning_rate(&self) -> T {
-                self.lr()
-            }
-
-            fn set_learning_rate(&mut self, lr: T) {
-                self.set_lr(lr);
-            }
-        }
-    )*};
-}
-
-learning_rate!(Sgd, Adam, AdamW, RmsProp, Adagrad, Lion);
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,9 +1,6 @@
 //! Stochastic gradient descent, with optional momentum, Nesterov and weight decay.
 
 use crate::{Optimizer, Scalar, Storage};
-#[cfg(feature = "alloc")]
-use alloc::boxed::Box;
-
 /// Stochastic gradient descent, the update of PyTorch's `torch.optim.SGD`:
 ///
 /// ```text
@@ -42,29 +39,9 @@ pub struct Sgd<T, const N: usize, S = [T; N]> {
     velocity: S,
 }
 
-impl<T: Scalar, const N: usize> Sgd<T, N> {
-    /// Plain gradient descent with learning rate `lr`, the momentum buffer inline: `N`
-    /// scalars in the struct (see [`Self::new_boxed`] for large networks).
-    pub fn new(lr: T) -> Self {
-        Self::new_in(lr)
-    }
-}
-
-#[cfg(feature = "alloc")]
-impl<T: Scalar, const N: usize> Sgd<T, N, Box<[T; N]>> {
-    /// SGD as [`Sgd::new`], the momentum buffer on the heap (built there, never on the
-    /// stack), for networks whose state would not fit a thread's stack.
-    pub fn new_boxed(lr: T) -> Self {
-        Self::new_in(lr)
-    }
-}
+super::shared_api!(Sgd);
 
 impl<T: Scalar, const N: usize, S: Storage<T, N>> Sgd<T, N, S> {
-    /// The bytes this optimizer takes, its state included when inline, for budgets
-    /// checked at compile time:
-    /// `const _: () = assert!(Sgd::<f32, {Net::PARAMS}>::STATE_BYTES < 8192);`.
-    pub const STATE_BYTES: usize = core::mem::size_of::<Self>();
-
     /// Plain gradient descent with learning rate `lr`, the momentum buffer in `S`.
     pub fn new_in(lr: T) -> Self {
         Sgd {
@@ -103,16 +80,6 @@ impl<T: Scalar, const N: usize, S: Storage<T, N>> Sgd<T, N, S> {
     pub fn weight_decay(mut self, weight_decay: T) -> Self {
         self.weight_decay = weight_decay;
         self
-    }
-
-    /// The learning rate.
-    pub fn lr(&self) -> T {
-        self.lr
-    }
-
-    /// Changes the learning rate, for schedules; the momentum buffer is kept.
-    pub fn set_lr(&mut self, lr: T) {
-        self.lr = lr;
     }
 
     /// Forgets the momentum buffer, as if no step had been taken.
