@@ -152,7 +152,7 @@ fn resolve(ast: &SpecAst) -> (Spec, Errors) {
 
 /// The value of an activation's or loss's parameter: the one written, checked, or the
 /// default. `name` is the activation or loss as written.
-fn param(
+pub(crate) fn param(
     name: &str,
     row: Option<&ParamRow>,
     args: Option<&ArgsAst>,
@@ -288,18 +288,18 @@ fn check_size(input: Width, layers: &[LayerSpec], errors: &mut Errors) {
 
 /// The `; keyword value` clauses, each given at most once.
 #[derive(Default)]
-struct Clauses {
-    loss: Option<(LossFn, Span)>,
-    scalar: Option<ScalarType>,
-    codegen: Option<(Codegen, Span)>,
-    math: Option<Math>,
-    init: Option<Init>,
+pub(crate) struct Clauses {
+    pub(crate) loss: Option<(LossFn, Span)>,
+    pub(crate) scalar: Option<ScalarType>,
+    pub(crate) codegen: Option<(Codegen, Span)>,
+    pub(crate) math: Option<Math>,
+    pub(crate) init: Option<Init>,
 }
 
 impl Clauses {
     const KEYWORDS: &'static [&'static str] = crate::parse::CLAUSES;
 
-    fn resolve(clauses: &[ClauseAst], errors: &mut Errors) -> Clauses {
+    pub(crate) fn resolve(clauses: &[ClauseAst], errors: &mut Errors) -> Clauses {
         let mut resolved = Clauses::default();
         let mut seen: Vec<String> = Vec::new();
         for clause in clauses {

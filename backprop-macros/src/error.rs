@@ -14,6 +14,11 @@ impl Errors {
         self.list.push(syn::Error::new(span, message));
     }
 
+    /// Whether nothing was recorded.
+    pub fn is_empty(&self) -> bool {
+        self.list.is_empty()
+    }
+
     /// `Ok(value)` if nothing was recorded, else every error combined into one.
     pub fn finish<T>(self, value: T) -> syn::Result<T> {
         let mut errors = self.list.into_iter();

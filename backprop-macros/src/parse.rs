@@ -201,7 +201,7 @@ const CLAUSE_EXAMPLES: &[&str] = &[
 ];
 
 /// `(NUMBER, …)` after a name, if there is one.
-fn parse_args(input: ParseStream) -> syn::Result<Option<ArgsAst>> {
+pub fn parse_args(input: ParseStream) -> syn::Result<Option<ArgsAst>> {
     if !input.peek(syn::token::Paren) {
         return Ok(None);
     }
@@ -222,7 +222,7 @@ fn parse_args(input: ParseStream) -> syn::Result<Option<ArgsAst>> {
 }
 
 /// `-`? then a number literal, `nan` or `inf`: any value, checked later.
-fn parse_number(input: ParseStream) -> syn::Result<ArgAst> {
+pub fn parse_number(input: ParseStream) -> syn::Result<ArgAst> {
     let minus = input.parse::<Option<Token![-]>>()?;
     let sign = if minus.is_some() { -1.0 } else { 1.0 };
     let (span, value) = if input.peek(LitFloat) {
