@@ -8,6 +8,26 @@
 /// See the [crate documentation](crate) for the grammar and the generated API.
 pub use backprop_macros::mlp;
 
+/// Compiles a network written as a graph of named values: several inputs, shared and
+/// fanned-out values, several outputs, a weighted sum of losses.
+///
+/// ```
+/// backprop::graph!(pub ActorCritic<
+///     input obs[8];
+///     h  = dense(obs, 16) |> tanh;
+///     h2 = dense(h, 16) |> tanh;
+///     r  = add(h, h2);
+///     pi = dense(r, 4) |> softmax;
+///     ro = concat(r, obs);
+///     v  = dense(ro, 1);
+///     loss cross_entropy(pi) + 0.5 * mse(v);
+/// >);
+/// let net = ActorCritic::new(1);
+/// let out = net.forward(&ActorCriticInput { obs: [0.1; 8] });
+/// assert!((out.pi.iter().sum::<f32>() - 1.0).abs() < 1e-6);
+/// ```
+pub use backprop_macros::graph;
+
 pub use backprop_runtime::{
     Array, BatchError, GradCheck, Layer, Network, Optimizer, ParamArray, Scalar, Storage, Trace,
     activation, argmax, gradcheck, init, io, kernel, one_hot, optim, storage,

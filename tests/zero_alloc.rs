@@ -140,6 +140,39 @@ where
     total
 }
 
+backprop::graph!(Graph<
+    input a[6]; input b[6];
+    h = dense(a, 8) |> tanh; e = dense(b, 8, shared = h) |> tanh;
+    r = add(h, e); pi = dense(r, 3) |> softmax; rv = concat(r, a); v = dense(rv, 1);
+    loss cross_entropy(pi) + 0.5 * mse(v);
+>);
+
+#[test]
+fn graph_networks_never_allocate() {
+    let mut net = Graph::new(1);
+    let mut adam = Adam::new(1e-3);
+    let x = GraphInput {
+        a: [0.1; 6],
+        b: [-0.2; 6],
+    };
+    let t = GraphOutput {
+        pi: [0.0, 1.0, 0.0],
+        v: [0.3],
+    };
+    let mut grads = [0.0; Graph::PARAMS];
+    let mut total = 0.0;
+    let count = allocations_in(|| {
+        for _ in 0..100 {
+            total += net.forward(&x).v[0];
+            total += net.loss(&x, &t).total;
+            total += net.backward(&x, &t, &mut grads).total;
+            total += net.train_step(&x, &t, &mut adam).total;
+        }
+    });
+    assert_eq!(count, 0, "{count} allocations");
+    assert!(total.is_finite());
+}
+
 #[test]
 fn training_and_inference_never_allocate() {
     let mut small = Small::new(1);

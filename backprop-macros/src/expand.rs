@@ -35,6 +35,33 @@ pub fn expand(input: TokenStream) -> TokenStream {
     }
 }
 
+/// Compiles the tokens inside `graph!( … )` into the network's items, or into
+/// `compile_error!`s at the offending tokens (with a stub of the type, so that uses of
+/// it add nothing). Never panics.
+pub fn expand_graph(input: TokenStream) -> TokenStream {
+    let ast: crate::lang::parse::GraphAst = match syn::parse2(input) {
+        Ok(ast) => ast,
+        Err(error) => return error.to_compile_error(),
+    };
+    let header = crate::lang::codegen::Header {
+        attrs: ast.attrs.clone(),
+        vis: ast.vis.clone(),
+        name: ast.name.clone(),
+    };
+    match crate::lang::check::check(&ast) {
+        Ok(spec) => crate::lang::codegen::emit(&header, &spec),
+        Err(error) => {
+            let mut tokens = error.to_compile_error();
+            tokens.extend(codegen::stub(&Header {
+                attrs: header.attrs,
+                vis: header.vis,
+                name: header.name,
+            }));
+            tokens
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::expand;
@@ -66,6 +93,25 @@ mod tests {
         insta::assert_snapshot!(pretty(
             quote!(Mixed<20 => tanh 16 => sigmoid 3; loss half_sse>)
         ));
+    }
+
+    #[test]
+    fn actor_critic_graph_expansion() {
+        let file: syn::File = syn::parse2(super::expand_graph(quote! {
+            /// A policy and a value head on one trunk.
+            pub ActorCritic<
+                input obs[3];
+                h  = dense(obs, 4) |> tanh;
+                h2 = dense(h, 4) |> tanh;
+                r  = add(h, h2);
+                pi = dense(r, 2) |> softmax;
+                ro = concat(r, obs);
+                v  = dense(ro, 1);
+                loss cross_entropy(pi) + 0.5 * mse(v);
+            >
+        }))
+        .expect("expansion is valid Rust");
+        insta::assert_snapshot!(prettyplease::unparse(&file));
     }
 
     #[test]

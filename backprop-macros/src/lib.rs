@@ -13,7 +13,6 @@ mod codegen;
 mod error;
 mod expand;
 mod graph;
-#[allow(dead_code)] // The graph language is built stage by stage; `graph!` is not exported yet.
 mod lang;
 mod names;
 mod parse;
@@ -26,4 +25,12 @@ mod property_tests;
 #[proc_macro]
 pub fn mlp(input: proc_macro::TokenStream) -> proc_macro::TokenStream {
     expand::expand(input.into()).into()
+}
+
+/// Compiles a graph network, `Name< input x[4]; h = dense(x, 8) |> relu; ...; loss mse(y); >`,
+/// into a struct with straight-line `forward` and `backward`. Documented in the
+/// `backprop` crate.
+#[proc_macro]
+pub fn graph(input: proc_macro::TokenStream) -> proc_macro::TokenStream {
+    expand::expand_graph(input.into()).into()
 }

@@ -27,7 +27,6 @@ pub struct GraphSpec {
     pub values: Vec<ValueSpec>,
     pub losses: Vec<LossTerm>,
     pub scalar: ScalarType,
-    pub codegen: Codegen,
     pub math: Math,
     pub init: Option<Init>,
 }
@@ -94,7 +93,6 @@ pub struct LossTerm {
     pub weight: f64,
     pub loss: LossFn,
     pub value: usize,
-    pub span: Span,
 }
 
 /// The ops a call may name, besides the activations.
@@ -111,7 +109,18 @@ const OPS: &[&str] = &[
 
 /// Resolves `ast`, or reports every problem in it.
 pub fn check(ast: &GraphAst) -> syn::Result<GraphSpec> {
-    let mut checker = Checker::default();
+    let everywhere = ast
+        .items
+        .iter()
+        .filter_map(|item| match item {
+            ItemAst::Input { name, .. } | ItemAst::Value { name, .. } => Some(name.to_string()),
+            _ => None,
+        })
+        .collect();
+    let mut checker = Checker {
+        everywhere,
+        ..Checker::default()
+    };
     let mut clauses: Vec<ClauseAst> = Vec::new();
     let mut loss_items = Vec::new();
     for item in &ast.items {
@@ -127,6 +136,13 @@ pub fn check(ast: &GraphAst) -> syn::Result<GraphSpec> {
         }
     }
     let resolved = Clauses::resolve(&clauses, &mut checker.errors);
+    if let Some((Codegen::Unrolled, span)) = resolved.codegen {
+        checker.errors.push(
+            span,
+            "a `graph!` network is written as kernel calls, one per op; `codegen unrolled` \
+             is for `mlp!` chains",
+        );
+    }
     match &loss_items[..] {
         [] => checker.errors.push(
             ast.close,
@@ -156,7 +172,6 @@ pub fn check(ast: &GraphAst) -> syn::Result<GraphSpec> {
         values,
         losses,
         scalar: resolved.scalar.unwrap_or(DEFAULT_SCALAR),
-        codegen: resolved.codegen.map_or(Codegen::Auto, |(c, _)| c),
         math: resolved.math.unwrap_or(Math::Fast),
         init: resolved.init,
     })
@@ -172,6 +187,8 @@ struct Checker {
     /// Every name the whole graph defines, to tell "used before it is defined" from
     /// "unknown".
     used: Vec<bool>,
+    /// Every name the graph defines, anywhere.
+    everywhere: Vec<String>,
     errors: Errors,
 }
 
@@ -196,9 +213,29 @@ impl Checker {
         }
     }
 
-    /// Records `name`; false (and an error) if it is taken.
+    /// Records `name`; false (and an error) if it is taken, reserved, or would read
+    /// as one of the generated code's names for another value.
     fn define(&mut self, name: &Ident, source: Source) -> bool {
         let key = name.to_string();
+        if RESERVED.contains(&key.as_str()) || key.starts_with("loss_") || key.contains("_from_") {
+            self.errors.push(
+                name.span(),
+                format!(
+                    "`{key}` is a name the generated code uses; give this value another name \
+                     (reserved: {}, and names starting `loss_` or containing `_from_`)",
+                    RESERVED.join(", ")
+                ),
+            );
+        }
+        if let Some(other) = self.defined.keys().find(|other| clash(&key, other)) {
+            self.errors.push(
+                name.span(),
+                format!(
+                    "`{key}` would read as a name the generated code derives from `{other}` \
+                     (its gradient `d{other}`, or a step `{other}_0`); give it another name"
+                ),
+            );
+        }
         if self.defined.contains_key(&key) {
             self.errors.push(
                 name.span(),
@@ -222,6 +259,16 @@ impl Checker {
             return None;
         }
         let Some(&source) = self.defined.get(&key) else {
+            if self.everywhere.contains(&key) {
+                self.errors.push(
+                    name.span(),
+                    format!(
+                        "`{key}` is used before its definition below; define each value \
+                         before the values that use it"
+                    ),
+                );
+                return None;
+            }
             let known: Vec<&str> = self.defined.keys().map(String::as_str).collect();
             let hint = match crate::error::closest(&key, &known) {
                 Some(best) => format!("; did you mean `{best}`?"),
@@ -565,7 +612,6 @@ impl Checker {
                 weight,
                 loss: LossFn { kind, param },
                 value,
-                span: term.loss.span(),
             });
         }
     }
@@ -620,6 +666,28 @@ impl Checker {
             }
         }
     }
+}
+
+/// Names the generated code gives its own locals and arguments.
+const RESERVED: &[&str] = &[
+    "inputs", "targets", "params", "sink", "grads", "opt", "losses", "weights", "biases", "error",
+    "total",
+];
+
+/// Whether one of two value names is a name the generated code derives from the other:
+/// the gradient `dh` of `h`, or a step `h_0` / `h_part2` of `h`.
+fn clash(a: &str, b: &str) -> bool {
+    let derived = |derived: &str, base: &str| {
+        derived.strip_prefix('d') == Some(base)
+            || derived
+                .strip_prefix(base)
+                .and_then(|rest| rest.strip_prefix('_'))
+                .is_some_and(|rest| {
+                    let digits = rest.strip_prefix("part").unwrap_or(rest);
+                    !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())
+                })
+    };
+    derived(a, b) || derived(b, a)
 }
 
 /// The name of op argument `index` if it is a value, for messages.
@@ -734,7 +802,8 @@ mod tests {
             "unknown activation 'rellu'; did you mean 'relu'?",
             "`add` needs two values of one width: `h` has 8, `x` has 4",
             "`hh` is not defined before this use; did you mean `h`?",
-            "`later` is not defined before this use",
+            "`later` is used before its definition below; define each value before the \
+             values that use it",
             "`slice` needs a non-empty range within the value's 8 elements, not 6..10",
             "`self_ref` depends on itself: a graph has no cycles",
             "`cross_entropy` needs a value that ends in `softmax`, which it is computed with \
@@ -745,6 +814,20 @@ mod tests {
             all, expected,
             "every mistake, in source order, and nothing else"
         );
+    }
+
+    #[test]
+    fn names_the_generated_code_uses_are_refused() {
+        let all = messages(quote! {
+            Net< input inputs[2]; input x[2]; dx = dense(x, 2); x_0 = dense(x, 2);
+                 y = add(dx, x_0); loss mse(y); >
+        });
+        assert_eq!(all.len(), 3, "{all:#?}");
+        assert!(all[0].starts_with("`inputs` is a name the generated code uses"));
+        assert!(
+            all[1].starts_with("`dx` would read as a name the generated code derives from `x`")
+        );
+        assert!(all[2].starts_with("`x_0` would read as"));
     }
 
     #[test]

@@ -14,11 +14,13 @@
 //! - [`elementwise`]: activations applied unit by unit, the chain rule through them,
 //!   and the squared-error loss;
 //! - [`loss`]: softmax and the other losses, each with its gradient;
+//! - [`combine`]: sums, products, concatenations and slices, for graphs;
 //! - [`sink`]: where the backward pass sends each layer's gradient: added into a
 //!   gradient array ([`Accumulate`], for `backward`) or handed straight to an
 //!   optimizer ([`Update`], for `train_step`).
 
 pub mod batch;
+pub mod combine;
 pub mod dense;
 pub mod elementwise;
 pub mod loss;
@@ -28,6 +30,7 @@ pub mod view;
 pub use batch::{
     dense_backward_params_batch, dense_forward_batch, dense_input_gradient_batch, rows,
 };
+pub use combine::{add, concat, mul, pad, slice};
 pub use dense::{dense_backward, dense_backward_params, dense_forward};
 pub use elementwise::{
     chain, chain_rows, map, map_rows, scaled, scaled_rows, squared_error, sub, sub_rows,

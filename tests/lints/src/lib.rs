@@ -9,7 +9,7 @@
     warnings
 )]
 
-use backprop::mlp;
+use backprop::{graph, mlp};
 use backprop::optim::Sgd;
 
 mlp!(
@@ -48,6 +48,26 @@ mlp!(
     pub Binary<5 => silu 3 => sigmoid 1; loss bce>
 );
 
+graph!(
+    /// A graph: fan-out, a residual sum, a concatenation with an input, shared weights,
+    /// a slice, a stopped gradient and two weighted losses.
+    pub Graph<
+        input obs[4];
+        input other[4];
+        h = dense(obs, 6) |> tanh;
+        h2 = dense(h, 6) |> tanh;
+        r = add(h, h2);
+        e = dense(other, 6, shared = h) |> tanh;
+        m = mul(r, e);
+        s = slice(m, 0..3) |> stop_gradient;
+        pi = dense(r, 3) |> softmax;
+        ro = concat(m, obs);
+        v = dense(ro, 1);
+        w = dense(s, 1);
+        loss cross_entropy(pi) + 0.5 * mse(v) + mse(w);
+    >
+);
+
 /// Trains each network one step, so that every generated item is used.
 #[must_use]
 pub fn train_all() -> f64 {
@@ -59,5 +79,16 @@ pub fn train_all() -> f64 {
     let classifier = Classifier::new(5).train_step(&[0.1; 4], &[0.0, 1.0, 0.0], &mut Sgd::new(0.1));
     let robust = Robust::new(6).train_step(&[0.1; 5], &[0.0, 1.0], &mut Sgd::new(0.1));
     let binary = Binary::new(7).loss(&[0.1; 5], &[1.0]);
-    f64::from(seed + mixed + hidden + classifier + robust + binary) + kernels
+    let inputs = GraphInput {
+        obs: [0.1; 4],
+        other: [0.2; 4],
+    };
+    let targets = GraphOutput {
+        pi: [0.0, 1.0, 0.0],
+        v: [0.5],
+        w: [0.1],
+    };
+    let graph = Graph::new(8).train_step(&inputs, &targets, &mut Sgd::new(0.1)).total;
+    let _ = Graph::new(9).forward(&inputs).pi;
+    f64::from(seed + mixed + hidden + classifier + robust + binary + graph) + kernels
 }

@@ -1,0 +1,884 @@
+//! Code for a checked graph: the network's struct, its input, output and loss structs,
+//! and a forward and reverse-mode backward pass over every value as arrays and kernel
+//! calls.
+//!
+//! The graph is flattened into steps: a value's op, then each op piped after it
+//! (`h = dense(x, 8) |> tanh` is the steps `h_0 = dense(x)` and `h = tanh(h_0)`). The
+//! backward pass visits the steps in reverse. Each consumer binds what it sends back to
+//! each input as its own local (`dh_from_r`); a step's gradient is the sum of those, so
+//! the sums happen exactly where the graph fans out, and a dense layer whose weights
+//! are shared adds both uses' gradients into the same parameters.
+
+use proc_macro2::{Ident, Literal, Span, TokenStream};
+use quote::{format_ident, quote};
+use syn::{Attribute, Visibility};
+
+use super::check::{GraphOp, GraphSpec, Source};
+use crate::names::{Activation, ActivationFn, DerivativeOf, LossForm, ScalarType};
+
+/// What the user wrote around the graph.
+pub struct Header {
+    pub attrs: Vec<Attribute>,
+    pub vis: Visibility,
+    pub name: syn::Ident,
+}
+
+/// Where a step's argument comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Ref {
+    Input(usize),
+    Step(usize),
+}
+
+/// One op of the flattened graph.
+#[derive(Debug)]
+struct Step {
+    /// The array local holding its result.
+    name: String,
+    op: GraphOp,
+    args: Vec<Ref>,
+    width: usize,
+}
+
+/// A dense layer's parameters: offset of the weights, inputs, units.
+#[derive(Clone, Copy, Debug)]
+struct DenseParams {
+    offset: usize,
+    inputs: usize,
+    units: usize,
+}
+
+struct Graph<'a> {
+    spec: &'a GraphSpec,
+    header: &'a Header,
+    steps: Vec<Step>,
+    /// By step: the dense layer's parameters, for dense steps.
+    dense: Vec<Option<DenseParams>>,
+    /// By value: its last step.
+    value_steps: Vec<usize>,
+    /// The `backprop::Layer` entries, in parameter order.
+    layers: Vec<(DenseParams, &'static str, &'static str)>,
+    params: usize,
+}
+
+/// The network's items.
+pub fn emit(header: &Header, spec: &GraphSpec) -> TokenStream {
+    Graph::new(header, spec).items()
+}
+
+impl<'a> Graph<'a> {
+    fn new(header: &'a Header, spec: &'a GraphSpec) -> Self {
+        let mut graph = Graph {
+            spec,
+            header,
+            steps: Vec::new(),
+            dense: Vec::new(),
+            value_steps: Vec::new(),
+            layers: Vec::new(),
+            params: 0,
+        };
+        let mut owners: Vec<Option<DenseParams>> = Vec::new();
+        for value in &spec.values {
+            let mut args: Vec<Ref> = value
+                .args
+                .iter()
+                .map(|source| match *source {
+                    Source::Input(i) => Ref::Input(i),
+                    Source::Value(v) => Ref::Step(graph.value_steps.get(v).copied().unwrap_or(0)),
+                })
+                .collect();
+            let ops: Vec<GraphOp> = core::iter::once(value.op.clone())
+                .chain(value.then.iter().cloned())
+                .collect();
+            let last = ops.len() - 1;
+            let mut owner = None;
+            for (k, op) in ops.into_iter().enumerate() {
+                let name = if k == last {
+                    value.name.clone()
+                } else {
+                    format!("{}_{k}", value.name)
+                };
+                if let GraphOp::Concat = op {
+                    // Binary concatenations, left to right.
+                    while args.len() > 2 {
+                        let (a, b) = (args[0], args[1]);
+                        let width = graph.width(a) + graph.width(b);
+                        let part = graph.push(
+                            format!("{name}_part{}", args.len()),
+                            GraphOp::Concat,
+                            vec![a, b],
+                            width,
+                            None,
+                        );
+                        args.splice(0..2, [Ref::Step(part)]);
+                    }
+                }
+                let width = match &op {
+                    GraphOp::Dense { units, .. } => *units,
+                    GraphOp::Concat => args.iter().map(|a| graph.width(*a)).sum(),
+                    GraphOp::Slice { start, end } => end - start,
+                    _ => args.first().map_or(value.width, |a| graph.width(*a)),
+                };
+                let dense = match &op {
+                    GraphOp::Dense { units, shared } => {
+                        let inputs = args.first().map_or(0, |a| graph.width(*a));
+                        let params = match shared.and_then(|o| owners.get(o).copied().flatten()) {
+                            Some(params) => params,
+                            None => {
+                                let params = DenseParams {
+                                    offset: graph.params,
+                                    inputs,
+                                    units: *units,
+                                };
+                                graph.params += inputs * units + units;
+                                let activation =
+                                    value.then.first().map_or("identity", |op| match op {
+                                        GraphOp::Activation(a) => a.row().name,
+                                        _ => "identity",
+                                    });
+                                let init = spec
+                                    .init
+                                    .unwrap_or_else(|| match value.then.first() {
+                                        Some(GraphOp::Activation(a)) => a.row().init,
+                                        _ => crate::names::Init::GlorotUniform,
+                                    })
+                                    .variant();
+                                graph.layers.push((params, activation, init));
+                                params
+                            }
+                        };
+                        owner = Some(params);
+                        Some(params)
+                    }
+                    _ => None,
+                };
+                let step = graph.push(name, op, args.clone(), width, dense);
+                args = vec![Ref::Step(step)];
+            }
+            owners.push(owner);
+            graph.value_steps.push(graph.steps.len() - 1);
+        }
+        graph
+    }
+
+    fn push(
+        &mut self,
+        name: String,
+        op: GraphOp,
+        args: Vec<Ref>,
+        width: usize,
+        dense: Option<DenseParams>,
+    ) -> usize {
+        self.steps.push(Step {
+            name,
+            op,
+            args,
+            width,
+        });
+        self.dense.push(dense);
+        self.steps.len() - 1
+    }
+
+    fn width(&self, reference: Ref) -> usize {
+        match reference {
+            Ref::Input(i) => self.spec.inputs[i].width,
+            Ref::Step(s) => self.steps[s].width,
+        }
+    }
+
+    fn scalar(&self) -> TokenStream {
+        match self.spec.scalar {
+            ScalarType::F32 => quote!(f32),
+            ScalarType::F64 => quote!(f64),
+        }
+    }
+
+    fn literal(&self, value: f64) -> TokenStream {
+        let literal = match self.spec.scalar {
+            ScalarType::F32 => Literal::f32_suffixed(value as f32),
+            ScalarType::F64 => Literal::f64_suffixed(value),
+        };
+        quote!(#literal)
+    }
+
+    fn array_type(&self, len: usize) -> TokenStream {
+        let scalar = self.scalar();
+        let len = Literal::usize_unsuffixed(len);
+        quote!([#scalar; #len])
+    }
+
+    fn local(&self, reference: Ref) -> Ident {
+        match reference {
+            Ref::Input(i) => ident(&self.spec.inputs[i].name),
+            Ref::Step(s) => ident(&self.steps[s].name),
+        }
+    }
+
+    fn suffixed(&self, suffix: &str) -> Ident {
+        format_ident!(
+            "{}{}",
+            self.header.name,
+            suffix,
+            span = self.header.name.span()
+        )
+    }
+
+    /// The field names of the loss struct: each term's value, numbered if a value has
+    /// several terms.
+    fn loss_fields(&self) -> Vec<Ident> {
+        let names: Vec<&str> = self
+            .spec
+            .losses
+            .iter()
+            .map(|term| self.spec.values[term.value].name.as_str())
+            .collect();
+        names
+            .iter()
+            .enumerate()
+            .map(|(i, name)| {
+                if names.iter().filter(|n| *n == name).count() > 1 {
+                    format_ident!("{}_{}", name, i)
+                } else {
+                    ident(name)
+                }
+            })
+            .collect()
+    }
+
+    /// The outputs: every value a loss applies to, once, in loss order.
+    fn outputs(&self) -> Vec<usize> {
+        let mut outputs = Vec::new();
+        for term in &self.spec.losses {
+            if !outputs.contains(&term.value) {
+                outputs.push(term.value);
+            }
+        }
+        outputs
+    }
+
+    fn items(&self) -> TokenStream {
+        let Header { attrs, vis, name } = self.header;
+        let input_struct = self.suffixed("Input");
+        let output_struct = self.suffixed("Output");
+        let losses_struct = self.suffixed("Losses");
+        let scalar = self.scalar();
+        let count = Literal::usize_unsuffixed(self.params);
+        let params = self.array_type(self.params);
+        let input_fields = self.spec.inputs.iter().map(|input| {
+            let field = ident(&input.name);
+            let ty = self.array_type(input.width);
+            let doc = format!(" Input `{}`, {} values.", input.name, input.width);
+            quote!(#[doc = #doc] pub #field: #ty,)
+        });
+        let outputs = self.outputs();
+        let output_fields = outputs.iter().map(|&v| {
+            let value = &self.spec.values[v];
+            let field = ident(&value.name);
+            let ty = self.array_type(value.width);
+            let doc = format!(" Output `{}`, {} values.", value.name, value.width);
+            quote!(#[doc = #doc] pub #field: #ty,)
+        });
+        let loss_fields = self.loss_fields();
+        let loss_field_docs = self.spec.losses.iter().map(|term| {
+            format!(
+                " The `{}` term on `{}`, before its weight ({}).",
+                term.loss.row().name,
+                self.spec.values[term.value].name,
+                term.weight
+            )
+        });
+        let layers = self.layers.iter().map(|(p, activation, init)| {
+            let (inputs, outputs) = (
+                Literal::usize_unsuffixed(p.inputs),
+                Literal::usize_unsuffixed(p.units),
+            );
+            let weights = Literal::usize_unsuffixed(p.offset);
+            let biases = Literal::usize_unsuffixed(p.offset + p.inputs * p.units);
+            let init = ident(init);
+            quote! {
+                ::backprop::Layer {
+                    inputs: #inputs, outputs: #outputs, activation: #activation,
+                    init: ::backprop::init::Init::#init, weights: #weights, biases: #biases,
+                }
+            }
+        });
+        let zero = self.literal(0.0);
+        let forward = self.forward_statements();
+        let output_values = outputs.iter().map(|&v| {
+            let field = ident(&self.spec.values[v].name);
+            quote!(#field,)
+        });
+        let loss_plain = self.loss_statements(false);
+        let loss_seeded = self.loss_statements(true);
+        let backward = self.backward_statements();
+        let total = self.total();
+        let loss_locals = loss_fields.iter().map(|f| format_ident!("loss_{}", f));
+        let losses_value =
+            quote!(#losses_struct { total: #total, #(#loss_fields: #loss_locals,)* });
+        let shares = self.spec.values.iter().any(|v| {
+            matches!(
+                v.op,
+                GraphOp::Dense {
+                    shared: Some(_),
+                    ..
+                }
+            )
+        });
+        let train = if shares {
+            // Shared weights get two gradients in one step: sum them first, then update.
+            quote! {
+                let mut grads = [#zero; #count];
+                let losses = self.backward(inputs, targets, &mut grads);
+                opt.step(self.params_mut(), &grads);
+                losses
+            }
+        } else {
+            quote! {
+                opt.begin_step();
+                let mut sink = ::backprop::kernel::Update::new(self.params_mut(), opt);
+                #name::backward_into(&mut sink, inputs, targets)
+            }
+        };
+        let summary = format!(
+            " Graph network: inputs {}; outputs {}; {} parameters.",
+            self.spec
+                .inputs
+                .iter()
+                .map(|i| format!("`{}[{}]`", i.name, i.width))
+                .collect::<Vec<_>>()
+                .join(", "),
+            outputs
+                .iter()
+                .map(|&v| format!("`{}`", self.spec.values[v].name))
+                .collect::<Vec<_>>()
+                .join(", "),
+            self.params
+        );
+        let input_doc = format!(" The inputs of [`{name}`], one field per `input`.");
+        let output_doc = format!(
+            " The outputs of [`{name}`] (and their targets), one field per value a loss applies to."
+        );
+        let losses_doc = format!(" The loss of [`{name}`]: the weighted total and each term.");
+        quote! {
+            #(#attrs)*
+            #[doc = ""]
+            #[doc = #summary]
+            #[doc = ""]
+            #[doc = " Generated by `backprop::graph!`."]
+            #[derive(Clone, Debug, PartialEq)]
+            #[allow(clippy::derive_partial_eq_without_eq)]
+            #vis struct #name<P = #params> {
+                params: P,
+            }
+
+            #[doc = #input_doc]
+            #[derive(Clone, Copy, Debug, PartialEq)]
+            #vis struct #input_struct {
+                #(#input_fields)*
+            }
+
+            #[doc = #output_doc]
+            #[derive(Clone, Copy, Debug, PartialEq)]
+            #vis struct #output_struct {
+                #(#output_fields)*
+            }
+
+            #[doc = #losses_doc]
+            #[derive(Clone, Copy, Debug, PartialEq)]
+            #vis struct #losses_struct {
+                /// The weighted sum of the terms: what training minimizes.
+                pub total: #scalar,
+                #(#[doc = #loss_field_docs] pub #loss_fields: #scalar,)*
+            }
+
+            #[allow(
+                clippy::let_and_return,
+                clippy::similar_names,
+                clippy::many_single_char_names,
+                clippy::too_many_lines,
+                clippy::unreadable_literal,
+                clippy::excessive_precision,
+                clippy::suboptimal_flops,
+                clippy::needless_borrow,
+                clippy::redundant_locals
+            )]
+            impl #name {
+                /// The number of parameters: every dense layer's weights and biases.
+                pub const PARAMS: usize = #count;
+                /// Bytes of the parameters.
+                pub const PARAM_BYTES: usize = Self::PARAMS * ::core::mem::size_of::<#scalar>();
+                /// The dense layers in parameter order (a shared layer once), with
+                /// their parameters' offsets.
+                pub const LAYERS: &'static [::backprop::Layer] = &[#(#layers),*];
+
+                /// A network with parameters drawn deterministically from `seed`.
+                pub fn new(seed: u64) -> Self {
+                    let mut params = [#zero; #count];
+                    ::backprop::init::init_params(&mut params, Self::LAYERS, seed);
+                    Self { params }
+                }
+
+                /// A network with the given parameters, in canonical order: dense layers
+                /// in the order they are defined, each its weights row-major
+                /// (`[units][inputs]`) then its biases.
+                pub const fn from_params(params: #params) -> Self {
+                    Self { params }
+                }
+
+                /// The forward and backward pass for `x` against `target`, sending every
+                /// parameter gradient to `sink`. Returns the losses.
+                pub fn backward_into<S: ::backprop::kernel::GradientSink<#scalar, #count>>(
+                    sink: &mut S,
+                    inputs: &#input_struct,
+                    targets: &#output_struct,
+                ) -> #losses_struct {
+                    let params = sink.params();
+                    #(#forward)*
+                    #(#loss_seeded)*
+                    #(#backward)*
+                    #losses_value
+                }
+            }
+
+            #[allow(
+                clippy::let_and_return,
+                clippy::similar_names,
+                clippy::many_single_char_names,
+                clippy::too_many_lines,
+                clippy::unreadable_literal,
+                clippy::excessive_precision,
+                clippy::suboptimal_flops,
+                clippy::needless_borrow,
+                clippy::redundant_locals
+            )]
+            impl<P: ::backprop::Storage<#scalar, #count>> #name<P> {
+                /// The parameters, in canonical order.
+                pub fn params(&self) -> &#params {
+                    self.params.as_array()
+                }
+
+                /// The parameters, in canonical order, for changing in place.
+                pub fn params_mut(&mut self) -> &mut #params {
+                    self.params.as_array_mut()
+                }
+
+                /// The outputs for `x`.
+                pub fn forward(&self, inputs: &#input_struct) -> #output_struct {
+                    let params = self.params();
+                    #(#forward)*
+                    #output_struct { #(#output_values)* }
+                }
+
+                /// The losses for `x` against `target`.
+                pub fn loss(&self, inputs: &#input_struct, targets: &#output_struct) -> #losses_struct {
+                    let params = self.params();
+                    #(#forward)*
+                    #(#loss_plain)*
+                    #losses_value
+                }
+
+                /// Returns the losses for `x` against `target` and adds the gradient of
+                /// the total with respect to every parameter into `grads`.
+                pub fn backward(
+                    &self,
+                    inputs: &#input_struct,
+                    targets: &#output_struct,
+                    grads: &mut #params,
+                ) -> #losses_struct {
+                    let mut sink = ::backprop::kernel::Accumulate::new(self.params(), grads);
+                    #name::backward_into(&mut sink, inputs, targets)
+                }
+
+                /// One optimization step on one sample. Returns the losses before it.
+                pub fn train_step<O: ::backprop::Optimizer<#params>>(
+                    &mut self,
+                    inputs: &#input_struct,
+                    targets: &#output_struct,
+                    opt: &mut O,
+                ) -> #losses_struct {
+                    #train
+                }
+            }
+        }
+    }
+
+    /// The weighted total: `1f32 * loss_pi + 0.5f32 * loss_v`, written without the
+    /// weights that are 1.
+    fn total(&self) -> TokenStream {
+        let terms = self
+            .loss_fields()
+            .into_iter()
+            .zip(&self.spec.losses)
+            .map(|(field, term)| {
+                let field = format_ident!("loss_{}", field);
+                if term.weight == 1.0 {
+                    quote!(#field)
+                } else {
+                    let weight = self.literal(term.weight);
+                    quote!(#weight * #field)
+                }
+            });
+        quote!(#(#terms)+*)
+    }
+
+    fn forward_statements(&self) -> Vec<TokenStream> {
+        let mut statements: Vec<TokenStream> = self
+            .spec
+            .inputs
+            .iter()
+            .map(|input| {
+                let name = ident(&input.name);
+                quote!(let #name = inputs.#name;)
+            })
+            .collect();
+        for (s, step) in self.steps.iter().enumerate() {
+            let out = ident(&step.name);
+            let args: Vec<Ident> = step.args.iter().map(|a| self.local(*a)).collect();
+            let statement = match &step.op {
+                GraphOp::Dense { .. } => {
+                    let p = self.dense[s].unwrap_or(DenseParams {
+                        offset: 0,
+                        inputs: 0,
+                        units: 0,
+                    });
+                    let (offset, inputs, units) = (lit(p.offset), lit(p.inputs), lit(p.units));
+                    let a = &args[0];
+                    quote! {
+                        let #out = {
+                            let (weights, biases) = ::backprop::kernel::layer::<#offset, #inputs, #units, _, _>(params);
+                            ::backprop::kernel::dense_forward(weights, biases, &#a)
+                        };
+                    }
+                }
+                GraphOp::Add => {
+                    let (a, b) = (&args[0], &args[1]);
+                    quote!(let #out = ::backprop::kernel::add(&#a, &#b);)
+                }
+                GraphOp::Sub => {
+                    let (a, b) = (&args[0], &args[1]);
+                    quote!(let #out = ::backprop::kernel::sub(&#a, &#b);)
+                }
+                GraphOp::Mul => {
+                    let (a, b) = (&args[0], &args[1]);
+                    quote!(let #out = ::backprop::kernel::mul(&#a, &#b);)
+                }
+                GraphOp::Scale(factor) => {
+                    let (a, factor) = (&args[0], self.literal(*factor));
+                    quote!(let #out = ::backprop::kernel::scaled(&#a, #factor);)
+                }
+                GraphOp::Concat => {
+                    let (a, b) = (&args[0], &args[1]);
+                    let ty = self.array_type(step.width);
+                    quote!(let #out: #ty = ::backprop::kernel::concat(&#a, &#b);)
+                }
+                GraphOp::Slice { start, end } => {
+                    let a = &args[0];
+                    let (start, len, n) =
+                        (lit(*start), lit(end - start), lit(self.width(step.args[0])));
+                    quote!(let #out = ::backprop::kernel::slice::<#start, #len, #n, _>(&#a);)
+                }
+                GraphOp::StopGradient | GraphOp::Alias => {
+                    let a = &args[0];
+                    quote!(let #out = #a;)
+                }
+                GraphOp::Activation(activation) => {
+                    let a = &args[0];
+                    self.activation(*activation, &out, a)
+                }
+            };
+            statements.push(statement);
+        }
+        statements
+    }
+
+    fn activation(&self, activation: ActivationFn, out: &Ident, input: &Ident) -> TokenStream {
+        if activation.kind == Activation::Softmax {
+            return quote!(let #out = ::backprop::kernel::softmax(&#input););
+        }
+        let Some((function, _, _)) = activation.row().functions else {
+            return quote!(let #out = #input;);
+        };
+        let exact = self.spec.math == crate::names::Math::Exact && activation.row().has_exact;
+        let function = ident(function);
+        let path = if exact {
+            quote!(::backprop::activation::exact::#function)
+        } else {
+            quote!(::backprop::activation::#function)
+        };
+        let f = self.with_param(path, activation.param);
+        quote!(let #out = ::backprop::kernel::map(&#input, #f);)
+    }
+
+    /// A function for `map` or `chain`: the path, or a closure passing the parameter.
+    fn with_param(&self, path: TokenStream, param: Option<f64>) -> TokenStream {
+        match param {
+            None => path,
+            Some(param) => {
+                let param = self.literal(param);
+                quote!(|v| #path(v, #param))
+            }
+        }
+    }
+
+    /// Where each loss term's gradient goes: the logits (the argument of the final
+    /// softmax or sigmoid) for a fused loss, the value otherwise.
+    fn loss_target(&self, value: usize, fused: bool) -> Ref {
+        let last = self.value_steps[value];
+        if fused {
+            self.steps[last]
+                .args
+                .first()
+                .copied()
+                .unwrap_or(Ref::Step(last))
+        } else {
+            Ref::Step(last)
+        }
+    }
+
+    fn loss_statements(&self, seed: bool) -> Vec<TokenStream> {
+        let needs = self.needs_gradient();
+        let fields = self.loss_fields();
+        self.spec
+            .losses
+            .iter()
+            .zip(&fields)
+            .map(|(term, field)| {
+                let row = term.loss.row();
+                let value = ident(&self.spec.values[term.value].name);
+                let (args, fused) = match row.form {
+                    LossForm::Kernel { fused: Some(_), .. } => {
+                        let logits = self.local(self.loss_target(term.value, true));
+                        (quote!(&#logits, &#value), true)
+                    }
+                    _ => (quote!(&#value), false),
+                };
+                let target = self.loss_target(term.value, fused);
+                let gradient = match target {
+                    Ref::Step(s) if seed && needs[s] => {
+                        let g = format_ident!("d{}_from_{}", self.steps[s].name, field);
+                        quote!(#g)
+                    }
+                    _ => quote!(_),
+                };
+                let param = term.loss.param.map(|p| {
+                    let p = self.literal(p);
+                    quote!(, #p)
+                });
+                let call = match row.form {
+                    LossForm::Kernel { function, .. } => {
+                        let function = ident(function);
+                        quote!(::backprop::kernel::#function(#args, &targets.#value #param))
+                    }
+                    LossForm::SquaredError { scale, mean } => {
+                        // (loss, gradient) as the kernels give them.
+                        let n = self.spec.values[term.value].width as f64;
+                        let divisor = if mean { n } else { 1.0 };
+                        let factor = self.literal(2.0 * scale / divisor);
+                        let sum = quote!(::backprop::kernel::sum_of_squares(&error));
+                        let loss = if scale / divisor == 1.0 {
+                            sum
+                        } else {
+                            let scale = self.literal(scale / divisor);
+                            quote!(#scale * #sum)
+                        };
+                        quote! {{
+                            let error = ::backprop::kernel::sub(&#value, &targets.#value);
+                            (#loss, ::backprop::kernel::scaled(&error, #factor))
+                        }}
+                    }
+                };
+                let weighted = if seed && term.weight != 1.0 && gradient.to_string() != "_" {
+                    let weight = self.literal(term.weight);
+                    quote!(let #gradient = ::backprop::kernel::scaled(&#gradient, #weight);)
+                } else {
+                    quote!()
+                };
+                let local = format_ident!("loss_{}", field);
+                quote! {
+                    let (#local, #gradient) = #call;
+                    #weighted
+                }
+            })
+            .collect()
+    }
+
+    /// By step: whether its gradient is needed, that is whether it depends on a dense
+    /// layer's parameters through ops other than `stop_gradient`.
+    fn needs_gradient(&self) -> Vec<bool> {
+        let mut needs = vec![false; self.steps.len()];
+        for (s, step) in self.steps.iter().enumerate() {
+            needs[s] = match step.op {
+                GraphOp::StopGradient => false,
+                GraphOp::Dense { .. } => true,
+                _ => step
+                    .args
+                    .iter()
+                    .any(|a| matches!(a, Ref::Step(p) if needs[*p])),
+            };
+        }
+        needs
+    }
+
+    fn backward_statements(&self) -> Vec<TokenStream> {
+        let needs = self.needs_gradient();
+        // By step: the locals its consumers bind for it.
+        let mut received: Vec<Vec<Ident>> = vec![Vec::new(); self.steps.len()];
+        let fields = self.loss_fields();
+        for (term, field) in self.spec.losses.iter().zip(&fields) {
+            let fused = matches!(
+                term.loss.row().form,
+                LossForm::Kernel { fused: Some(_), .. }
+            );
+            if let Ref::Step(s) = self.loss_target(term.value, fused)
+                && needs[s]
+            {
+                received[s].push(format_ident!("d{}_from_{}", self.steps[s].name, field));
+            }
+        }
+        let mut statements = Vec::new();
+        for s in (0..self.steps.len()).rev() {
+            let parts = std::mem::take(&mut received[s]);
+            if !needs[s] || parts.is_empty() {
+                continue;
+            }
+            let step = &self.steps[s];
+            let gradient = format_ident!("d{}", step.name);
+            statements.push(match &parts[..] {
+                [one] => quote!(let #gradient = #one;),
+                [first, rest @ ..] => {
+                    let mut sum = quote!(#first);
+                    for part in rest {
+                        sum = quote!(::backprop::kernel::add(&#sum, &#part));
+                    }
+                    quote!(let #gradient = #sum;)
+                }
+                [] => continue,
+            });
+            // What this step sends back to each argument that needs a gradient.
+            let mut sent: Vec<(usize, TokenStream)> = Vec::new();
+            let wants = |slot: usize| match step.args.get(slot) {
+                Some(Ref::Step(p)) if needs[*p] => Some(*p),
+                _ => None,
+            };
+            let arg = |slot: usize| self.local(step.args[slot]);
+            match &step.op {
+                GraphOp::Dense { .. } => {
+                    let p = self.dense[s].unwrap_or(DenseParams {
+                        offset: 0,
+                        inputs: 0,
+                        units: 0,
+                    });
+                    let (offset, inputs, units) = (lit(p.offset), lit(p.inputs), lit(p.units));
+                    let x = arg(0);
+                    match wants(0) {
+                        Some(p) => sent.push((
+                            p,
+                            quote!(sink.dense::<#offset, #inputs, #units>(&#x, &#gradient)),
+                        )),
+                        None => statements.push(
+                            quote!(sink.dense_params::<#offset, #inputs, #units>(&#x, &#gradient);),
+                        ),
+                    }
+                }
+                GraphOp::Add | GraphOp::Alias => {
+                    for slot in 0..step.args.len() {
+                        if let Some(p) = wants(slot) {
+                            sent.push((p, quote!(#gradient)));
+                        }
+                    }
+                }
+                GraphOp::Sub => {
+                    if let Some(p) = wants(0) {
+                        sent.push((p, quote!(#gradient)));
+                    }
+                    if let Some(p) = wants(1) {
+                        let minus = self.literal(-1.0);
+                        sent.push((p, quote!(::backprop::kernel::scaled(&#gradient, #minus))));
+                    }
+                }
+                GraphOp::Mul => {
+                    let (a, b) = (arg(0), arg(1));
+                    if let Some(p) = wants(0) {
+                        sent.push((p, quote!(::backprop::kernel::mul(&#gradient, &#b))));
+                    }
+                    if let Some(p) = wants(1) {
+                        sent.push((p, quote!(::backprop::kernel::mul(&#gradient, &#a))));
+                    }
+                }
+                GraphOp::Scale(factor) => {
+                    if let Some(p) = wants(0) {
+                        let factor = self.literal(*factor);
+                        sent.push((p, quote!(::backprop::kernel::scaled(&#gradient, #factor))));
+                    }
+                }
+                GraphOp::Concat => {
+                    let (a, c) = (self.width(step.args[0]), step.width);
+                    if let Some(p) = wants(0) {
+                        let (start, len, n) = (lit(0), lit(a), lit(c));
+                        sent.push((
+                            p,
+                            quote!(::backprop::kernel::slice::<#start, #len, #n, _>(&#gradient)),
+                        ));
+                    }
+                    if let Some(p) = wants(1) {
+                        let (start, len, n) = (lit(a), lit(c - a), lit(c));
+                        sent.push((
+                            p,
+                            quote!(::backprop::kernel::slice::<#start, #len, #n, _>(&#gradient)),
+                        ));
+                    }
+                }
+                GraphOp::Slice { start, end } => {
+                    if let Some(p) = wants(0) {
+                        let (start, len, n) =
+                            (lit(*start), lit(end - start), lit(self.width(step.args[0])));
+                        sent.push((
+                            p,
+                            quote!(::backprop::kernel::pad::<#start, #len, #n, _>(&#gradient)),
+                        ));
+                    }
+                }
+                GraphOp::StopGradient => {}
+                GraphOp::Activation(activation) => {
+                    if let Some(p) = wants(0) {
+                        let out = ident(&step.name);
+                        let back = if activation.kind == Activation::Softmax {
+                            quote!(::backprop::kernel::softmax_backward(&#gradient, &#out))
+                        } else if let Some((_, derivative, of)) = activation.row().functions {
+                            let at = match of {
+                                DerivativeOf::Input => arg(0),
+                                DerivativeOf::Output => out,
+                            };
+                            let derivative = ident(derivative);
+                            let f = self.with_param(
+                                quote!(::backprop::activation::#derivative),
+                                activation.param,
+                            );
+                            quote!(::backprop::kernel::chain(&#gradient, &#at, #f))
+                        } else {
+                            quote!(#gradient)
+                        };
+                        sent.push((p, back));
+                    }
+                }
+            }
+            for (k, (p, expression)) in sent.into_iter().enumerate() {
+                let mut local = format_ident!("d{}_from_{}", self.steps[p].name, step.name);
+                if received[p].contains(&local) {
+                    local = format_ident!("d{}_from_{}_{}", self.steps[p].name, step.name, k);
+                }
+                statements.push(quote!(let #local = #expression;));
+                received[p].push(local);
+            }
+        }
+        statements
+    }
+}
+
+fn ident(name: &str) -> Ident {
+    Ident::new(name, Span::call_site())
+}
+
+fn lit(value: usize) -> Literal {
+    Literal::usize_unsuffixed(value)
+}
