@@ -237,3 +237,23 @@ fn training_a_graph_lowers_its_loss() {
 // `Network` is for chains; keep its import used.
 #[allow(dead_code)]
 fn chains_are_networks<N: Network>() {}
+
+#[test]
+fn networks_carry_their_graph_as_dot() {
+    assert!(Chain::DOT.starts_with("digraph {"));
+    assert!(
+        Chain::DOT.contains("label = \"z1 = W1·x + b1 [4]\""),
+        "{}",
+        Chain::DOT
+    );
+    assert!(Chain::DOT.contains("label = \"loss = cross_entropy(a2)\""));
+    assert!(
+        Graph::DOT.contains("label = \"h = tanh(h_0) [4]\""),
+        "{}",
+        Graph::DOT
+    );
+    assert!(Graph::DOT.contains("label = \"1 · cross_entropy(y)\""));
+    // One edge into every node but the input: x, z1, a1, z2, a2 and the loss.
+    assert_eq!(Chain::DOT.matches(" -> ").count(), 5);
+    assert_eq!(Graph::DOT.matches(" -> ").count(), 5);
+}

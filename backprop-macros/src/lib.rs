@@ -10,6 +10,7 @@
 
 mod check;
 mod codegen;
+mod dot;
 mod error;
 mod expand;
 mod graph;

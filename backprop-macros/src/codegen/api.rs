@@ -110,6 +110,7 @@ impl Codegen<'_> {
         let zero = self.literal(0.0);
         let byte_count = self.usize(self.dag.params * self.dag.scalar.row().bytes);
         let layers = self.layers();
+        let dot = self.dot();
         let budgets = self.budget_consts();
         let forward = self.forward_statements();
         let loss_doc = format!(
@@ -162,6 +163,9 @@ impl Codegen<'_> {
                 pub const PARAMS: usize = #param_count;
                 /// The dense layers in order, with their parameters' offsets.
                 pub const LAYERS: &'static [::backprop::Layer] = &[#(#layers),*];
+                /// The computation graph the code was generated from, as Graphviz DOT
+                /// (written at compile time by petgraph): `dot -Tsvg` draws it.
+                pub const DOT: &'static str = #dot;
                 #budgets
 
                 /// A network with parameters drawn deterministically from `seed`: He-uniform
@@ -439,6 +443,40 @@ impl Codegen<'_> {
             /// `STATE_BYTES`).
             pub const TRAIN_STACK_BYTES: usize = #stack;
         }
+    }
+
+    /// The DAG as DOT: each node labelled with what it computes and its width.
+    fn dot(&self) -> String {
+        let graph = &self.dag.graph;
+        let labels: Vec<String> = graph
+            .node_indices()
+            .map(|id| {
+                let node = &graph[id];
+                let input = self
+                    .dag
+                    .inputs(id)
+                    .first()
+                    .map_or("", |p| graph[*p].name.as_str());
+                match node.op {
+                    Op::Input => format!("{} [{}]", node.name, node.width),
+                    Op::Dense(dense) => {
+                        let l = dense.layer;
+                        format!("{} = W{l}·{input} + b{l} [{}]", node.name, node.width)
+                    }
+                    Op::Activation(activation) => {
+                        let f = activation.row().name;
+                        format!("{} = {f}({input}) [{}]", node.name, node.width)
+                    }
+                    Op::Loss(loss) => format!("loss = {}({input})", loss.row().name),
+                }
+            })
+            .collect();
+        let edges: Vec<(usize, usize)> = graph
+            .edge_indices()
+            .filter_map(|e| graph.edge_endpoints(e))
+            .map(|(a, b)| (a.index(), b.index()))
+            .collect();
+        crate::dot::render(&labels, &edges)
     }
 
     /// The `LAYERS` entries.

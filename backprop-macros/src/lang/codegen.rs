@@ -303,6 +303,7 @@ impl<'a> Graph<'a> {
             }
         });
         let zero = self.literal(0.0);
+        let dot = self.dot();
         let forward = self.forward_statements();
         let output_values = outputs.iter().map(|&v| {
             let field = ident(&self.spec.values[v].name);
@@ -410,6 +411,9 @@ impl<'a> Graph<'a> {
                 /// The dense layers in parameter order (a shared layer once), with
                 /// their parameters' offsets.
                 pub const LAYERS: &'static [::backprop::Layer] = &[#(#layers),*];
+                /// The computation graph the code was generated from, as Graphviz DOT
+                /// (written at compile time by petgraph): `dot -Tsvg` draws it.
+                pub const DOT: &'static str = #dot;
 
                 /// A network with parameters drawn deterministically from `seed`.
                 pub fn new(seed: u64) -> Self {
@@ -500,6 +504,56 @@ impl<'a> Graph<'a> {
                 }
             }
         }
+    }
+
+    /// The graph as DOT: the inputs, each step with what it computes and its width,
+    /// and the loss terms.
+    fn dot(&self) -> String {
+        let mut labels: Vec<String> = self
+            .spec
+            .inputs
+            .iter()
+            .map(|input| format!("{} [{}]", input.name, input.width))
+            .collect();
+        let inputs = labels.len();
+        let node = |r: Ref| match r {
+            Ref::Input(i) => i,
+            Ref::Step(s) => inputs + s,
+        };
+        let mut edges = Vec::new();
+        for (s, step) in self.steps.iter().enumerate() {
+            let args: Vec<String> = step
+                .args
+                .iter()
+                .map(|a| self.local(*a).to_string())
+                .collect();
+            let what = match &step.op {
+                GraphOp::Dense { .. } => format!("dense({})", args.join(", ")),
+                GraphOp::Add => format!("add({})", args.join(", ")),
+                GraphOp::Sub => format!("sub({})", args.join(", ")),
+                GraphOp::Mul => format!("mul({})", args.join(", ")),
+                GraphOp::Scale(c) => format!("scale({}, {c})", args.join(", ")),
+                GraphOp::Concat => format!("concat({})", args.join(", ")),
+                GraphOp::Slice { start, end } => {
+                    format!("slice({}, {start}..{end})", args.join(", "))
+                }
+                GraphOp::StopGradient => format!("stop_gradient({})", args.join(", ")),
+                GraphOp::Activation(a) => format!("{}({})", a.row().name, args.join(", ")),
+                GraphOp::Alias => args.join(", "),
+            };
+            labels.push(format!("{} = {what} [{}]", step.name, step.width));
+            edges.extend(step.args.iter().map(|a| (node(*a), inputs + s)));
+        }
+        for term in &self.spec.losses {
+            let value = &self.spec.values[term.value].name;
+            labels.push(format!(
+                "{} · {}({value})",
+                term.weight,
+                term.loss.row().name
+            ));
+            edges.push((inputs + self.value_steps[term.value], labels.len() - 1));
+        }
+        crate::dot::render(&labels, &edges)
     }
 
     /// The weighted total: `1f32 * loss_pi + 0.5f32 * loss_v`, written without the
