@@ -257,3 +257,18 @@ fn networks_carry_their_graph_as_dot() {
     assert_eq!(Chain::DOT.matches(" -> ").count(), 5);
     assert_eq!(Graph::DOT.matches(" -> ").count(), 5);
 }
+
+#[test]
+fn the_trace_holds_every_op_result() {
+    let net = Graph::new(2);
+    let input = GraphInput {
+        x: [0.5, -0.5, 0.25],
+    };
+    let trace = net.forward_trace(&input);
+    assert_eq!(trace.y, net.forward(&input).y);
+    assert_eq!(
+        trace.h,
+        backprop::kernel::map(&trace.h_0, backprop::activation::tanh)
+    );
+    assert_ne!(trace.h, trace.h_0);
+}

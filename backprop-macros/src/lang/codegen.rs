@@ -261,6 +261,20 @@ impl<'a> Graph<'a> {
         let input_struct = self.suffixed("Input");
         let output_struct = self.suffixed("Output");
         let losses_struct = self.suffixed("Losses");
+        let trace_struct = self.suffixed("Trace");
+        let trace_fields = self.steps.iter().map(|step| {
+            let field = ident(&step.name);
+            let ty = self.array_type(step.width);
+            let doc = format!(" The values of `{}`.", step.name);
+            quote!(#[doc = #doc] pub #field: #ty,)
+        });
+        let trace_values = self.steps.iter().map(|step| {
+            let field = ident(&step.name);
+            quote!(#field,)
+        });
+        let trace_doc = format!(
+            " Every value of one forward pass of [`{name}`], each op's result (`h_0` is `h` before the ops piped after it)."
+        );
         let scalar = self.scalar();
         let count = Literal::usize_unsuffixed(self.params);
         let params = self.array_type(self.params);
@@ -384,6 +398,12 @@ impl<'a> Graph<'a> {
                 #(#output_fields)*
             }
 
+            #[doc = #trace_doc]
+            #[derive(Clone, Copy, Debug, PartialEq)]
+            #vis struct #trace_struct {
+                #(#trace_fields)*
+            }
+
             #[doc = #losses_doc]
             #[derive(Clone, Copy, Debug, PartialEq)]
             #vis struct #losses_struct {
@@ -471,6 +491,13 @@ impl<'a> Graph<'a> {
                     let params = self.params();
                     #(#forward)*
                     #output_struct { #(#output_values)* }
+                }
+
+                /// The forward pass for `inputs`, keeping every op's result.
+                pub fn forward_trace(&self, inputs: &#input_struct) -> #trace_struct {
+                    let params = self.params();
+                    #(#forward)*
+                    #trace_struct { #(#trace_values)* }
                 }
 
                 /// The losses for `x` against `target`.
