@@ -400,6 +400,7 @@ impl<'a> Graph<'a> {
 
             #[doc = #trace_doc]
             #[derive(Clone, Copy, Debug, PartialEq)]
+            #[allow(dead_code)]
             #vis struct #trace_struct {
                 #(#trace_fields)*
             }
