@@ -68,6 +68,12 @@ graph!(
     >
 );
 
+graph!(
+    /// A graph private to this crate: its generated `pub` items, and the trace it does
+    /// not use, must not trip `unreachable_pub` or `dead_code`.
+    HiddenGraph< input x[2]; y = dense(x, 1) |> sigmoid; loss bce(y); >
+);
+
 /// Trains each network one step, so that every generated item is used.
 #[must_use]
 pub fn train_all() -> f64 {
@@ -90,5 +96,12 @@ pub fn train_all() -> f64 {
     };
     let graph = Graph::new(8).train_step(&inputs, &targets, &mut Sgd::new(0.1)).total;
     let _ = Graph::new(9).forward(&inputs).pi;
-    f64::from(seed + mixed + hidden + classifier + robust + binary + graph) + kernels
+    let hidden_graph = HiddenGraph::new(1)
+        .train_step(
+            &HiddenGraphInput { x: [0.5, 0.5] },
+            &HiddenGraphOutput { y: [1.0] },
+            &mut Sgd::new(0.1),
+        )
+        .total;
+    f64::from(seed + mixed + hidden + classifier + robust + binary + graph + hidden_graph) + kernels
 }
