@@ -9,8 +9,8 @@
     warnings
 )]
 
-use backprop::{graph, mlp};
 use backprop::optim::Sgd;
+use backprop::{graph, mlp};
 
 mlp!(
     /// The seed network, written out.
@@ -94,7 +94,9 @@ pub fn train_all() -> f64 {
         v: [0.5],
         w: [0.1],
     };
-    let graph = Graph::new(8).train_step(&inputs, &targets, &mut Sgd::new(0.1)).total;
+    let graph = Graph::new(8)
+        .train_step(&inputs, &targets, &mut Sgd::new(0.1))
+        .total;
     let _ = Graph::new(9).forward(&inputs).pi;
     let hidden_graph = HiddenGraph::new(1)
         .train_step(
