@@ -33,6 +33,9 @@ pub use backprop_runtime::{
     activation, argmax, gradcheck, init, io, kernel, one_hot, optim, storage,
 };
 
+#[cfg(feature = "alloc")]
+pub use backprop_runtime::dot;
+
 #[doc(hidden)]
 pub use backprop_runtime::{__with_alloc, __with_serde};
 

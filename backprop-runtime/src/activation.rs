@@ -253,6 +253,27 @@ pub fn tanh_derivative<T: Scalar>(a: T) -> T {
     T::ONE - a * a
 }
 
+/// The derivative of the activation named `name` (as `Layer::activation` names it) at
+/// input `z` and output `a`, in `f64`; `None` for the activations that take a parameter
+/// (`leaky_relu`, `elu`) and for `softmax`, whose derivative is a matrix.
+pub fn derivative_by_name(name: &str, z: f64, a: f64) -> Option<f64> {
+    Some(match name {
+        "identity" => 1.0,
+        "relu" => relu_derivative(z),
+        "selu" => selu_derivative(z),
+        "gelu" => gelu_derivative(z),
+        "gelu_tanh" => gelu_tanh_derivative(z),
+        "silu" => silu_derivative(z),
+        "softplus" => softplus_derivative(z),
+        "softsign" => softsign_derivative(z),
+        "hard_sigmoid" => hard_sigmoid_derivative(z),
+        "hard_tanh" => hard_tanh_derivative(z),
+        "sigmoid" => sigmoid_derivative(a),
+        "tanh" => tanh_derivative(a),
+        _ => return None,
+    })
+}
+
 /// The activations built on `exp` or `tanh`, on the exact `exp` and `tanh` of
 /// [`Scalar`] (the platform's under `std`, libm's without): what a spec with
 /// `; math exact` calls. Their derivatives are the same functions as the fast ones'.

@@ -29,6 +29,8 @@ extern crate std;
 pub mod activation;
 mod array;
 mod batch;
+#[cfg(feature = "alloc")]
+pub mod dot;
 pub mod fastmath;
 pub mod gradcheck;
 pub mod init;
