@@ -1,10 +1,25 @@
-//! The compiler behind `backprop::mlp!`.
+//! The compiler behind `backprop::mlp!` and `backprop::graph!`.
 //!
-//! Use it through the `backprop` crate, which re-exports the macro and the runtime the
-//! generated code calls. The stages, one module each: `parse` (tokens → spec syntax),
-//! `check` (syntax → validated spec, every error collected), `graph` (spec → petgraph
-//! DAG), `plan` (DAG → how each node is written out, and the budgets), `codegen`
-//! (DAG and plan → Rust), joined in `expand`.
+//! Use it through the `backprop` crate, which re-exports the macros and the runtime the
+//! generated code calls:
+//!
+//! ```
+//! backprop::mlp!(pub Xor<2 => relu 4 => sigmoid 1; loss mse>);
+//!
+//! let mut net = Xor::new(42);
+//! let mut opt = backprop::optim::Sgd::new(0.5);
+//! let before = net.loss(&[0.0, 1.0], &[1.0]);
+//! for _ in 0..50 {
+//!     net.train_step(&[0.0, 1.0], &[1.0], &mut opt);
+//! }
+//! assert!(net.loss(&[0.0, 1.0], &[1.0]) < before);
+//! ```
+//!
+//! The stages of `mlp!`, one module each: `parse` (tokens → spec syntax), `check`
+//! (syntax → validated spec, every error collected), `graph` (spec → petgraph DAG),
+//! `plan` (DAG → how each node is written out, and the budgets), `codegen` (DAG and plan
+//! → Rust), joined in `expand`. `graph!` has its own `lang` stages: `parse`, `check`
+//! and `codegen`.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 

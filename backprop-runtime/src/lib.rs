@@ -15,6 +15,24 @@
 //! - [`Storage`]: where parameters and optimizer state live, inline or (feature
 //!   `alloc`) boxed for networks too big for a thread's stack.
 //!
+//! For example, an optimizer and a schedule on a parameter array of their own:
+//!
+//! ```
+//! use backprop_runtime::Optimizer;
+//! use backprop_runtime::optim::{Adam, Schedule, Step};
+//!
+//! // Minimize (θ − 3)² from θ = 0.
+//! let mut theta = [0.0f64];
+//! let mut opt = Adam::new(0.1);
+//! let schedule = Step { base: 0.1, every: 200, gamma: 0.5 };
+//! for step in 0..600 {
+//!     schedule.apply(&mut opt, step);
+//!     let grad = [2.0 * (theta[0] - 3.0)];
+//!     opt.step(&mut theta, &grad);
+//! }
+//! assert!((theta[0] - 3.0).abs() < 1e-3, "{theta:?}");
+//! ```
+//!
 //! It is `#![no_std]` and has no `unsafe` code. Nothing allocates except the `new_boxed`
 //! constructors of the `alloc` feature, once, when a network or optimizer is built.
 #![no_std]
