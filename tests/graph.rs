@@ -147,6 +147,14 @@ graph_check! {
         loss mse(y);
     ] inputs { x: 3 } outputs { y: 2 },
 
+    renamed_value: [
+        input x[3];
+        h = dense(x, 4) |> softsign;
+        same = h;
+        y = dense(same, 2) |> tanh;
+        loss mse(y) + mse(same);
+    ] inputs { x: 3 } outputs { y: 2, same: 4 },
+
     two_heads_two_softmaxes: [
         input x[4];
         h = dense(x, 5) |> gelu_tanh;
