@@ -1,6 +1,7 @@
 //! Code for a checked graph: the network's struct, its input, output and loss structs,
-//! and a forward and reverse-mode backward pass over every value as arrays and kernel
-//! calls.
+//! and a forward and reverse-mode backward pass over every value as an array: small
+//! dense layers written out as scalar sums (under `mlp!`'s unroll threshold), every
+//! other op a kernel call.
 //!
 //! The graph is flattened into steps: a value's op, then each op piped after it
 //! (`h = dense(x, 8) |> tanh` is the steps `h_0 = dense(x)` and `h = tanh(h_0)`). The
@@ -422,7 +423,8 @@ impl<'a> Graph<'a> {
                 clippy::excessive_precision,
                 clippy::suboptimal_flops,
                 clippy::needless_borrow,
-                clippy::redundant_locals
+                clippy::redundant_locals,
+                clippy::possible_missing_comma
             )]
             impl #name {
                 /// The number of parameters: every dense layer's weights and biases.
@@ -474,7 +476,8 @@ impl<'a> Graph<'a> {
                 clippy::excessive_precision,
                 clippy::suboptimal_flops,
                 clippy::needless_borrow,
-                clippy::redundant_locals
+                clippy::redundant_locals,
+                clippy::possible_missing_comma
             )]
             impl<P: ::backprop::Storage<#scalar, #count>> #name<P> {
                 /// The parameters, in canonical order.
@@ -625,11 +628,16 @@ impl<'a> Graph<'a> {
                     });
                     let (offset, inputs, units) = (lit(p.offset), lit(p.inputs), lit(p.units));
                     let a = &args[0];
-                    quote! {
-                        let #out = {
-                            let (weights, biases) = ::backprop::kernel::layer::<#offset, #inputs, #units, _, _>(params);
-                            ::backprop::kernel::dense_forward(weights, biases, &#a)
-                        };
+                    if unrolled(p) {
+                        let body = unrolled_forward(p, a);
+                        quote!(let #out = #body;)
+                    } else {
+                        quote! {
+                            let #out = {
+                                let (weights, biases) = ::backprop::kernel::layer::<#offset, #inputs, #units, _, _>(params);
+                                ::backprop::kernel::dense_forward(weights, biases, &#a)
+                            };
+                        }
                     }
                 }
                 GraphOp::Add => {
@@ -665,7 +673,11 @@ impl<'a> Graph<'a> {
                 }
                 GraphOp::Activation(activation) => {
                     let a = &args[0];
-                    self.activation(*activation, &out, a)
+                    // After a written-out layer, the values come one at a time, where
+                    // some exact functions are the faster ones (as in `mlp!`).
+                    let small =
+                        matches!(step.args[0], Ref::Step(p) if self.dense[p].is_some_and(unrolled));
+                    self.activation(*activation, &out, a, small)
                 }
             };
             statements.push(statement);
@@ -673,14 +685,22 @@ impl<'a> Graph<'a> {
         statements
     }
 
-    fn activation(&self, activation: ActivationFn, out: &Ident, input: &Ident) -> TokenStream {
+    fn activation(
+        &self,
+        activation: ActivationFn,
+        out: &Ident,
+        input: &Ident,
+        small: bool,
+    ) -> TokenStream {
         if activation.kind == Activation::Softmax {
             return quote!(let #out = ::backprop::kernel::softmax(&#input););
         }
         let Some((function, _, _)) = activation.row().functions else {
             return quote!(let #out = #input;);
         };
-        let exact = self.spec.math == crate::names::Math::Exact && activation.row().has_exact;
+        let row = activation.row();
+        let exact = row.has_exact
+            && (self.spec.math == crate::names::Math::Exact || (small && row.exact_when_unrolled));
         let function = ident(function);
         let path = if exact {
             quote!(::backprop::activation::exact::#function)
@@ -852,7 +872,14 @@ impl<'a> Graph<'a> {
                     });
                     let (offset, inputs, units) = (lit(p.offset), lit(p.inputs), lit(p.units));
                     let x = arg(0);
-                    match wants(0) {
+                    if unrolled(p) {
+                        let body = unrolled_backward(p, &x, &gradient, wants(0).is_some());
+                        match wants(0) {
+                            Some(p) => sent.push((p, body)),
+                            None => statements.push(quote!(#body;)),
+                        }
+                    } else {
+                        match wants(0) {
                         Some(p) => sent.push((
                             p,
                             quote!(sink.dense::<#offset, #inputs, #units>(&#x, &#gradient)),
@@ -860,6 +887,7 @@ impl<'a> Graph<'a> {
                         None => statements.push(
                             quote!(sink.dense_params::<#offset, #inputs, #units>(&#x, &#gradient);),
                         ),
+                    }
                     }
                 }
                 GraphOp::Add | GraphOp::Alias => {
@@ -955,6 +983,88 @@ impl<'a> Graph<'a> {
         }
         statements
     }
+}
+
+/// Whether a dense layer is small enough to write out: the threshold `mlp!`'s cost
+/// model measured (`plan::UNROLL_MAX_WEIGHTS`), under which a kernel call's loops cost
+/// more than the arithmetic.
+fn unrolled(p: DenseParams) -> bool {
+    p.inputs * p.units <= crate::plan::UNROLL_MAX_WEIGHTS
+}
+
+/// The layer's parameters bound one by one: `w_0_0, …, b_0, …`.
+fn parameter_names(p: DenseParams) -> (Vec<Vec<Ident>>, Vec<Ident>) {
+    let weights = (0..p.units)
+        .map(|to| {
+            (0..p.inputs)
+                .map(|from| format_ident!("w_{}_{}", to, from))
+                .collect()
+        })
+        .collect();
+    let biases = (0..p.units).map(|to| format_ident!("b_{}", to)).collect();
+    (weights, biases)
+}
+
+/// A small dense layer written out: its input and parameters bound element by element,
+/// one sum per unit, packed into the layer's array.
+fn unrolled_forward(p: DenseParams, input: &Ident) -> TokenStream {
+    let xs: Vec<Ident> = (0..p.inputs).map(|i| format_ident!("in_{}", i)).collect();
+    let (weights, biases) = parameter_names(p);
+    let all = weights.iter().flatten().chain(&biases);
+    let (offset, len) = (lit(p.offset), lit(p.inputs * p.units + p.units));
+    let sums = weights
+        .iter()
+        .zip(&biases)
+        .map(|(row, b)| quote!(#(#row * #xs)+* + #b));
+    quote! {{
+        let [#(#xs),*] = #input;
+        let [#(#all),*] = *::backprop::kernel::segment::<#offset, #len, _, _>(params);
+        [#(#sums),*]
+    }}
+}
+
+/// The backward pass of a small dense layer written out: its parameter gradients handed
+/// to the sink in one array (weights row-major, then biases) and, if `input_gradient`,
+/// the input's gradient `Σⱼ dzⱼ·wⱼᵢ` as the block's value.
+fn unrolled_backward(
+    p: DenseParams,
+    input: &Ident,
+    gradient: &Ident,
+    input_gradient: bool,
+) -> TokenStream {
+    let xs: Vec<Ident> = (0..p.inputs).map(|i| format_ident!("in_{}", i)).collect();
+    let dzs: Vec<Ident> = (0..p.units).map(|j| format_ident!("dz_{}", j)).collect();
+    let (weights, biases) = parameter_names(p);
+    let (offset, len) = (lit(p.offset), lit(p.inputs * p.units + p.units));
+    let parameter_gradients = dzs
+        .iter()
+        .flat_map(|dz| xs.iter().map(move |x| quote!(#dz * #x)))
+        .chain(dzs.iter().map(|dz| quote!(#dz)));
+    let accept = quote!(sink.accept::<#offset, #len>(&[#(#parameter_gradients),*]););
+    if !input_gradient {
+        return quote! {{
+            let [#(#xs),*] = #input;
+            let [#(#dzs),*] = #gradient;
+            #accept
+        }};
+    }
+    // The biases take no part in the input's gradient.
+    let unused = biases.iter().map(|_| quote!(_));
+    let all = weights.iter().flatten().map(|w| quote!(#w)).chain(unused);
+    let sums = (0..p.inputs).map(|i| {
+        let terms = dzs.iter().zip(&weights).map(|(dz, row)| {
+            let w = &row[i];
+            quote!(#dz * #w)
+        });
+        quote!(#(#terms)+*)
+    });
+    quote! {{
+        let [#(#xs),*] = #input;
+        let [#(#dzs),*] = #gradient;
+        let [#(#all),*] = *::backprop::kernel::segment::<#offset, #len, _, _>(sink.params());
+        #accept
+        [#(#sums),*]
+    }}
 }
 
 fn ident(name: &str) -> Ident {
