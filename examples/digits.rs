@@ -25,6 +25,10 @@ use backprop::optim::Adam;
 use backprop::{Optimizer, argmax, mlp};
 use indicatif::{ProgressBar, ProgressStyle};
 
+#[path = "common/data.rs"]
+pub mod data;
+pub use data::{accuracy, shuffle, standardize, stratified_split};
+
 mlp!(
     /// 8×8 pixel counts → the probability of each digit.
     pub Digits<64 => relu 32 => softmax 10; loss cross_entropy>
@@ -35,13 +39,13 @@ pub const SEED: u64 = 2026;
 pub const EPOCHS: usize = 60;
 const BATCH: usize = 32;
 
-/// One image and its digit.
-pub type Sample = ([f32; 64], usize);
+/// One sample and its class.
+pub type Sample = data::Sample<64>;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let out = PathBuf::from("target/digits");
     let weights = out.join("digits.safetensors");
-    let samples = parse(DATA)?;
+    let samples = data::parse::<64>(DATA, 10)?;
     let (mut train, mut test) = stratified_split(&samples, 0.2, SEED);
     standardize(&mut train, &mut test);
 
@@ -184,92 +188,4 @@ fn plot(history: &History, path: &Path) -> Result<(), Box<dyn std::error::Error>
     }
     root.present()?;
     Ok(())
-}
-
-/// The samples of a CSV with a header row and 64 features then a label per row.
-pub fn parse(csv: &str) -> Result<Vec<Sample>, String> {
-    csv.lines()
-        .skip(1)
-        .filter(|line| !line.trim().is_empty())
-        .enumerate()
-        .map(|(row, line)| {
-            let fields: Vec<&str> = line.split(',').collect();
-            let [features @ .., label] = &fields[..] else {
-                return Err(format!("row {}: empty", row + 2));
-            };
-            let features: Vec<f32> = features
-                .iter()
-                .map(|f| {
-                    f.trim()
-                        .parse::<f32>()
-                        .map_err(|e| format!("row {}: `{f}`: {e}", row + 2))
-                })
-                .collect::<Result<_, _>>()?;
-            let x: [f32; 64] = features.try_into().map_err(|f: Vec<f32>| {
-                format!("row {}: {} features, expected 64", row + 2, f.len())
-            })?;
-            let label: usize = label
-                .trim()
-                .parse()
-                .map_err(|e| format!("row {}: label `{label}`: {e}", row + 2))?;
-            if label >= 10 {
-                return Err(format!("row {}: label {label} is not a digit", row + 2));
-            }
-            Ok((x, label))
-        })
-        .collect()
-}
-
-/// Each class's samples, shuffled by `seed`, split into training and test sets with
-/// `test_share` of each class in the test set.
-pub fn stratified_split(
-    samples: &[Sample],
-    test_share: f64,
-    seed: u64,
-) -> (Vec<Sample>, Vec<Sample>) {
-    let mut rng = SplitMix64::new(seed);
-    let (mut train, mut test) = (Vec::new(), Vec::new());
-    for class in 0..10 {
-        let mut members: Vec<Sample> = samples.iter().filter(|s| s.1 == class).copied().collect();
-        shuffle(&mut members, &mut rng);
-        let held_out = (members.len() as f64 * test_share).round() as usize;
-        test.extend_from_slice(&members[..held_out]);
-        train.extend_from_slice(&members[held_out..]);
-    }
-    (train, test)
-}
-
-/// Rescales every feature to zero mean and unit deviation over the training set
-/// (features that never vary are only centred).
-pub fn standardize(train: &mut [Sample], test: &mut [Sample]) {
-    let n = train.len() as f32;
-    for feature in 0..64 {
-        let mean = train.iter().map(|s| s.0[feature]).sum::<f32>() / n;
-        let variance = train
-            .iter()
-            .map(|s| (s.0[feature] - mean).powi(2))
-            .sum::<f32>()
-            / n;
-        let deviation = if variance > 0.0 { variance.sqrt() } else { 1.0 };
-        for sample in train.iter_mut().chain(test.iter_mut()) {
-            sample.0[feature] = (sample.0[feature] - mean) / deviation;
-        }
-    }
-}
-
-/// Fisher–Yates, driven by `rng`.
-fn shuffle<T>(items: &mut [T], rng: &mut SplitMix64) {
-    for i in (1..items.len()).rev() {
-        let j = (rng.next_u64() % (i as u64 + 1)) as usize;
-        items.swap(i, j);
-    }
-}
-
-/// The share of `samples` whose most probable digit is their label.
-pub fn accuracy(net: &Digits, samples: &[Sample]) -> f64 {
-    let right = samples
-        .iter()
-        .filter(|(x, label)| argmax(&net.forward(x)) == *label)
-        .count();
-    right as f64 / samples.len().max(1) as f64
 }

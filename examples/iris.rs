@@ -12,7 +12,11 @@
 
 use backprop::init::SplitMix64;
 use backprop::optim::Adam;
-use backprop::{Optimizer, argmax, mlp};
+use backprop::{Optimizer, mlp};
+
+#[path = "common/data.rs"]
+pub mod data;
+pub use data::{accuracy, shuffle, standardize, stratified_split};
 
 mlp!(
     /// Four measurements of a flower → the probability of each of three species.
@@ -24,8 +28,8 @@ const SEED: u64 = 2026;
 const EPOCHS: usize = 300;
 const BATCH: usize = 16;
 
-/// One flower: its measurements and its species.
-type Sample = ([f32; 4], usize);
+/// One sample and its class.
+pub type Sample = data::Sample<4>;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let test_accuracy = train_and_test(SEED, true)?;
@@ -38,7 +42,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// Trains on the training split drawn from `seed` and returns the test accuracy,
 /// reporting progress if `verbose`. `tests/examples.rs` runs it too.
 pub fn train_and_test(seed: u64, verbose: bool) -> Result<f64, Box<dyn std::error::Error>> {
-    let samples = parse(DATA)?;
+    let samples = data::parse::<4>(DATA, 3)?;
     let (mut train, mut test) = stratified_split(&samples, 0.2, seed);
     standardize(&mut train, &mut test);
     let (xs, classes): (Vec<[f32; 4]>, Vec<usize>) = train.iter().copied().unzip();
@@ -64,85 +68,4 @@ pub fn train_and_test(seed: u64, verbose: bool) -> Result<f64, Box<dyn std::erro
         }
     }
     Ok(accuracy(&net, &test))
-}
-
-/// The samples of a CSV with a header row and four features then a label per row.
-fn parse(csv: &str) -> Result<Vec<Sample>, String> {
-    csv.lines()
-        .skip(1)
-        .filter(|line| !line.trim().is_empty())
-        .enumerate()
-        .map(|(row, line)| {
-            let fields: Vec<&str> = line.split(',').collect();
-            let [a, b, c, d, label] = fields[..] else {
-                return Err(format!(
-                    "row {}: expected 5 fields, found {}",
-                    row + 2,
-                    fields.len()
-                ));
-            };
-            let number = |field: &str| {
-                field
-                    .trim()
-                    .parse::<f32>()
-                    .map_err(|e| format!("row {}: `{field}`: {e}", row + 2))
-            };
-            let x = [number(a)?, number(b)?, number(c)?, number(d)?];
-            let label = label
-                .trim()
-                .parse()
-                .map_err(|e| format!("row {}: label `{label}`: {e}", row + 2))?;
-            Ok((x, label))
-        })
-        .collect()
-}
-
-/// Splits each class's samples, shuffled by `seed`, into training and test sets, with
-/// `test_share` of each class in the test set.
-fn stratified_split(samples: &[Sample], test_share: f64, seed: u64) -> (Vec<Sample>, Vec<Sample>) {
-    let mut rng = SplitMix64::new(seed);
-    let (mut train, mut test) = (Vec::new(), Vec::new());
-    let classes = samples.iter().map(|s| s.1).max().map_or(0, |c| c + 1);
-    for class in 0..classes {
-        let mut members: Vec<Sample> = samples.iter().filter(|s| s.1 == class).copied().collect();
-        shuffle(&mut members, &mut rng);
-        let held_out = (members.len() as f64 * test_share).round() as usize;
-        test.extend_from_slice(&members[..held_out]);
-        train.extend_from_slice(&members[held_out..]);
-    }
-    (train, test)
-}
-
-/// Rescales every feature to zero mean and unit deviation over the training set.
-fn standardize(train: &mut [Sample], test: &mut [Sample]) {
-    let n = train.len() as f32;
-    for feature in 0..4 {
-        let mean = train.iter().map(|s| s.0[feature]).sum::<f32>() / n;
-        let variance = train
-            .iter()
-            .map(|s| (s.0[feature] - mean).powi(2))
-            .sum::<f32>()
-            / n;
-        let deviation = variance.sqrt().max(f32::EPSILON);
-        for sample in train.iter_mut().chain(test.iter_mut()) {
-            sample.0[feature] = (sample.0[feature] - mean) / deviation;
-        }
-    }
-}
-
-/// Fisher–Yates, driven by `rng`.
-fn shuffle<T>(items: &mut [T], rng: &mut SplitMix64) {
-    for i in (1..items.len()).rev() {
-        let j = (rng.next_u64() % (i as u64 + 1)) as usize;
-        items.swap(i, j);
-    }
-}
-
-/// The share of `samples` whose most probable class is their label.
-fn accuracy(net: &Iris, samples: &[Sample]) -> f64 {
-    let right = samples
-        .iter()
-        .filter(|(x, label)| argmax(&net.forward(x)) == *label)
-        .count();
-    right as f64 / samples.len().max(1) as f64
 }

@@ -1,6 +1,10 @@
 //! The examples' claims, checked: the iris classifier beats scikit-learn's
 //! MLPClassifier of its size (0.893 mean test accuracy, examples/data/README.md).
 
+// Each example brings its own copy of examples/common/data.rs, as it does when built
+// alone; here both are loaded at once.
+#![allow(clippy::duplicate_mod)]
+
 #[path = "../examples/iris.rs"]
 #[allow(dead_code)]
 mod iris;
@@ -19,7 +23,7 @@ mod digits;
 /// MLPClassifier of its size: 0.977, examples/data/README.md).
 #[test]
 fn digits_reach_the_accuracy_the_example_claims() {
-    let samples = digits::parse(digits::DATA).unwrap();
+    let samples = digits::data::parse::<64>(digits::DATA, 10).unwrap();
     let (mut train, mut test) = digits::stratified_split(&samples, 0.2, digits::SEED);
     digits::standardize(&mut train, &mut test);
     let (net, history) = digits::train_network(&train, &test);
