@@ -95,15 +95,42 @@ impl<T: Scalar, const N: usize, S: Storage<T, N>> Optimizer<[T; N]> for Adam<T, 
         let correction2 = T::ONE - self.beta2_t;
         let m = &mut self.m.as_array_mut()[offset..];
         let v = &mut self.v.as_array_mut()[offset..];
-        let moments = m.iter_mut().zip(v);
-        for ((theta, &grad), (m, v)) in params.iter_mut().zip(grads).zip(moments) {
+        let step = MomentStep {
+            lr: self.lr,
+            beta1: self.beta1,
+            beta2: self.beta2,
+            eps: self.eps,
+            correction1,
+            correction2,
+        };
+        for ((theta, &grad), (m, v)) in params.iter_mut().zip(grads).zip(m.iter_mut().zip(v)) {
             let g = grad + self.weight_decay * *theta;
-            *m = self.beta1 * *m + (T::ONE - self.beta1) * g;
-            *v = self.beta2 * *v + (T::ONE - self.beta2) * g * g;
-            let m_hat = *m / correction1;
-            let v_hat = *v / correction2;
-            *theta -= self.lr * m_hat / (v_hat.sqrt() + self.eps);
+            step.apply(theta, g, m, v);
         }
+    }
+}
+
+/// The moment update Adam and AdamW share, for one parameter.
+pub(super) struct MomentStep<T> {
+    pub(super) lr: T,
+    pub(super) beta1: T,
+    pub(super) beta2: T,
+    pub(super) eps: T,
+    /// `1 − β1^t` and `1 − β2^t`, the bias corrections of step `t`.
+    pub(super) correction1: T,
+    pub(super) correction2: T,
+}
+
+impl<T: Scalar> MomentStep<T> {
+    /// `m ← β1·m + (1 − β1)·g`, `v ← β2·v + (1 − β2)·g²`, then
+    /// `θ ← θ − lr·m̂ / (√v̂ + ε)` with the bias-corrected `m̂`, `v̂`.
+    #[inline(always)]
+    pub(super) fn apply(&self, theta: &mut T, g: T, m: &mut T, v: &mut T) {
+        *m = self.beta1 * *m + (T::ONE - self.beta1) * g;
+        *v = self.beta2 * *v + (T::ONE - self.beta2) * g * g;
+        let m_hat = *m / self.correction1;
+        let v_hat = *v / self.correction2;
+        *theta -= self.lr * m_hat / (v_hat.sqrt() + self.eps);
     }
 }
 

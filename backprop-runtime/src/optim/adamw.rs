@@ -98,13 +98,17 @@ impl<T: Scalar, const N: usize, S: Storage<T, N>> Optimizer<[T; N]> for AdamW<T,
         let shrink = T::ONE - self.lr * self.weight_decay;
         let m = &mut self.m.as_array_mut()[offset..];
         let v = &mut self.v.as_array_mut()[offset..];
+        let step = super::adam::MomentStep {
+            lr: self.lr,
+            beta1: self.beta1,
+            beta2: self.beta2,
+            eps: self.eps,
+            correction1,
+            correction2,
+        };
         for ((theta, &g), (m, v)) in params.iter_mut().zip(grads).zip(m.iter_mut().zip(v)) {
             *theta *= shrink;
-            *m = self.beta1 * *m + (T::ONE - self.beta1) * g;
-            *v = self.beta2 * *v + (T::ONE - self.beta2) * g * g;
-            let m_hat = *m / correction1;
-            let v_hat = *v / correction2;
-            *theta -= self.lr * m_hat / (v_hat.sqrt() + self.eps);
+            step.apply(theta, g, m, v);
         }
     }
 }
