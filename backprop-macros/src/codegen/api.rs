@@ -141,19 +141,9 @@ impl Codegen<'_> {
                 }
             }
         });
-        let allowed = quote!(
-            clippy::let_and_return,
-            clippy::similar_names,
-            clippy::many_single_char_names,
-            clippy::too_many_lines,
-            clippy::unreadable_literal,
-            clippy::excessive_precision,
-            clippy::suboptimal_flops,
-            clippy::needless_borrow,
-            clippy::possible_missing_comma
-        );
+        let allowed = super::lint_allows();
         quote! {
-            #[allow(#allowed)]
+            #allowed
             impl #name {
                 /// The input width.
                 pub const INPUTS: usize = #inputs;
@@ -235,7 +225,7 @@ impl Codegen<'_> {
                 }
             }
 
-            #[allow(#allowed)]
+            #allowed
             impl<P: ::backprop::Storage<#scalar, #param_count>> #name<P> {
                 /// A network as `new` builds it, its parameters in storage `P`, built in
                 /// place: `let net: Net<MyStorage> = Net::new_in(seed);`.

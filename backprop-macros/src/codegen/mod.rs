@@ -43,6 +43,26 @@ pub fn emit(header: &Header, dag: &Dag) -> syn::Result<TokenStream> {
     Ok(codegen.network())
 }
 
+/// The lints generated impls opt out of, for `mlp!` and `graph!` alike: written-out
+/// math has many similar short names, long bodies, unsuffixed literals at full precision
+/// and `a * b + c` (which `mul_add` would only make slower without FMA).
+pub fn lint_allows() -> TokenStream {
+    quote! {
+        #[allow(
+            clippy::let_and_return,
+            clippy::similar_names,
+            clippy::many_single_char_names,
+            clippy::too_many_lines,
+            clippy::unreadable_literal,
+            clippy::excessive_precision,
+            clippy::suboptimal_flops,
+            clippy::needless_borrow,
+            clippy::redundant_locals,
+            clippy::possible_missing_comma
+        )]
+    }
+}
+
 /// A stub with the network's name, emitted next to errors so that uses of the type
 /// do not add "cannot find type" errors to the real ones.
 pub fn stub(header: &Header) -> TokenStream {

@@ -318,6 +318,7 @@ impl<'a> Graph<'a> {
             }
         });
         let zero = self.literal(0.0);
+        let allowed = crate::codegen::lint_allows();
         let dot = self.dot();
         let forward = self.forward_statements();
         let output_values = outputs.iter().map(|&v| {
@@ -414,18 +415,7 @@ impl<'a> Graph<'a> {
                 #(#[doc = #loss_field_docs] pub #loss_fields: #scalar,)*
             }
 
-            #[allow(
-                clippy::let_and_return,
-                clippy::similar_names,
-                clippy::many_single_char_names,
-                clippy::too_many_lines,
-                clippy::unreadable_literal,
-                clippy::excessive_precision,
-                clippy::suboptimal_flops,
-                clippy::needless_borrow,
-                clippy::redundant_locals,
-                clippy::possible_missing_comma
-            )]
+            #allowed
             impl #name {
                 /// The number of parameters: every dense layer's weights and biases.
                 pub const PARAMS: usize = #count;
@@ -467,18 +457,7 @@ impl<'a> Graph<'a> {
                 }
             }
 
-            #[allow(
-                clippy::let_and_return,
-                clippy::similar_names,
-                clippy::many_single_char_names,
-                clippy::too_many_lines,
-                clippy::unreadable_literal,
-                clippy::excessive_precision,
-                clippy::suboptimal_flops,
-                clippy::needless_borrow,
-                clippy::redundant_locals,
-                clippy::possible_missing_comma
-            )]
+            #allowed
             impl<P: ::backprop::Storage<#scalar, #count>> #name<P> {
                 /// The parameters, in canonical order.
                 pub fn params(&self) -> &#params {
