@@ -242,9 +242,87 @@ fn training_a_graph_lowers_its_loss() {
     assert!(total(&net) < 0.1 * before, "{} vs {before}", total(&net));
 }
 
-// `Network` is for chains; keep its import used.
-#[allow(dead_code)]
-fn chains_are_networks<N: Network>() {}
+// A residual MLP: one input, one loss term, so it is a `Network` too.
+graph!(Residual<
+    input x[3];
+    h = dense(x, 6) |> tanh;
+    g = dense(h, 6) |> tanh;
+    r = add(h, g);
+    y = dense(r, 2);
+    loss 0.5 * mse(y);
+    scalar f64;
+>);
+
+#[test]
+fn a_graph_with_one_input_and_one_loss_is_a_network() {
+    fn as_network<N: Network>(net: &N, x: &N::Input, t: &N::Output) -> (N::Output, N::Scalar) {
+        let report = backprop::gradcheck(net, x, t);
+        assert!(report.max_error < 1e-6, "{report}");
+        (net.forward(x), net.loss(x, t))
+    }
+    assert!(!<Residual as Network>::CHAIN);
+    assert_eq!(<Residual as Network>::INPUTS, 3);
+    assert_eq!(<Residual as Network>::OUTPUTS, 2);
+    let net = Residual::new(5);
+    let (x, t) = ([0.2, -0.4, 0.9], [0.3, -0.1]);
+    let (y, loss) = as_network(&net, &x, &t);
+    assert_eq!(y, net.forward(&ResidualInput { x }).y);
+    let losses = net.loss(&ResidualInput { x }, &ResidualOutput { y: t });
+    assert_eq!(loss, losses.total);
+    assert_eq!(loss, 0.5 * losses.y);
+    // The trace's layers: each dense value, and the activation after it.
+    let trace = <Residual as Network>::forward_trace(&net, &x);
+    use backprop::Trace;
+    assert_eq!(<ResidualTrace as Trace<f64>>::LAYERS, 3);
+    assert_eq!(trace.pre_activation(1), Some(&trace.h_0[..]));
+    assert_eq!(trace.activation(1), Some(&trace.h[..]));
+    assert_eq!(trace.activation(3), Some(&trace.y[..]));
+    assert_eq!(trace.activation(4), None);
+}
+
+#[test]
+fn a_graph_network_trains_in_batches_like_one_sample_at_a_time() {
+    let mut rng = SplitMix64::new(11);
+    let batch: Vec<([f64; 3], [f64; 2])> = (0..21)
+        .map(|_| {
+            let x = [rng.uniform(1.0), rng.uniform(1.0), rng.uniform(1.0)];
+            (x, [x[0] * x[1], x[2] - x[0]])
+        })
+        .collect();
+    let mut batched = Residual::new(1);
+    let mut single = Residual::new(1);
+    let (mut opt_a, mut opt_b) = (Sgd::new(0.1), Sgd::new(0.1));
+    let before = batched.train_batch(&batch, &mut opt_a);
+    // The mean gradient, summed one sample at a time.
+    let mut grads = [0.0; Residual::PARAMS];
+    let mut total = 0.0;
+    for (x, t) in &batch {
+        total += single
+            .backward(
+                &ResidualInput { x: *x },
+                &ResidualOutput { y: *t },
+                &mut grads,
+            )
+            .total;
+    }
+    grads.iter_mut().for_each(|g| *g /= batch.len() as f64);
+    backprop::Optimizer::step(&mut opt_b, single.params_mut(), &grads);
+    assert!((before - total / batch.len() as f64).abs() < 1e-12);
+    for (a, b) in batched.params().iter().zip(single.params()) {
+        assert!((a - b).abs() < 1e-12, "{a} vs {b}");
+    }
+    for _ in 0..300 {
+        batched.train_batch(&batch, &mut opt_a);
+    }
+    let after = batch
+        .iter()
+        .map(|(x, t)| Network::loss(&batched, x, t))
+        .sum::<f64>();
+    assert!(
+        after < 0.5 * before * batch.len() as f64,
+        "{after} vs {before}"
+    );
+}
 
 #[test]
 fn networks_carry_their_graph_as_dot() {
@@ -260,10 +338,42 @@ fn networks_carry_their_graph_as_dot() {
         "{}",
         Graph::DOT
     );
-    assert!(Graph::DOT.contains("label = \"1 · cross_entropy(y)\""));
+    assert!(Graph::DOT.contains("label = \"loss = cross_entropy(y)\""));
     // One edge into every node but the input: x, z1, a1, z2, a2 and the loss.
     assert_eq!(Chain::DOT.matches(" -> ").count(), 5);
     assert_eq!(Graph::DOT.matches(" -> ").count(), 5);
+}
+
+// `mlp!` is sugar for this graph: the chain with the names `mlp!` gives its values.
+graph!(Desugared<
+    input x[3];
+    z1 = dense(x, 4);
+    a1 = tanh(z1);
+    z2 = dense(a1, 2);
+    a2 = softmax(z2);
+    loss cross_entropy(a2);
+>);
+
+#[test]
+fn an_mlp_is_the_graph_it_desugars_to() {
+    // Both macros lower to one DAG, node for node, which both draw the same way.
+    assert_eq!(Chain::DOT, Desugared::DOT);
+    assert_eq!(Chain::LAYERS, Desugared::LAYERS);
+    let chain = Chain::new(4);
+    let graph = Desugared::from_params(*chain.params());
+    let x = [0.3, -0.7, 0.2];
+    let t = [0.25, 0.75];
+    let mut chain_grads = [0.0; Chain::PARAMS];
+    let mut graph_grads = [0.0; Desugared::PARAMS];
+    let chain_loss = chain.backward(&x, &t, &mut chain_grads);
+    let graph_loss = graph.backward(
+        &DesugaredInput { x },
+        &DesugaredOutput { a2: t },
+        &mut graph_grads,
+    );
+    assert_eq!(chain_loss, graph_loss.total);
+    assert_eq!(chain_grads, graph_grads);
+    assert_eq!(chain.forward(&x), graph.forward(&DesugaredInput { x }).a2);
 }
 
 #[test]

@@ -48,8 +48,11 @@ pub fn expand_graph(input: TokenStream) -> TokenStream {
         vis: ast.vis.clone(),
         name: ast.name.clone(),
     };
-    match crate::lang::check::check(&ast) {
-        Ok(spec) => crate::lang::codegen::emit(&header, &spec),
+    let generated = crate::lang::check::check(&ast)
+        .map(|spec| graph::lower(&spec))
+        .and_then(|dag| crate::lang::codegen::emit(&header, &dag));
+    match generated {
+        Ok(tokens) => tokens,
         Err(error) => {
             let mut tokens = error.to_compile_error();
             tokens.extend(codegen::stub(&Header {

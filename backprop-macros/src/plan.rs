@@ -100,8 +100,9 @@ pub fn plan(dag: &Dag, order: &[NodeId]) -> Result<Plan, PlanError> {
                 .inputs(node)
                 .first()
                 .map_or(Strategy::Kernel, |p| strategies[p.index()]),
-            // The input arrives as an array; unrolled consumers unpack it.
-            Op::Input => Strategy::Kernel,
+            // The input arrives as an array; unrolled consumers unpack it. The other
+            // ops are `graph!`'s, whose back end writes every one as a kernel call.
+            _ => Strategy::Kernel,
         };
     }
     for &node in order {
@@ -131,8 +132,8 @@ fn needs_kernels(dag: &Dag, dense: NodeId) -> bool {
     let is_output = dag
         .consumers(dense)
         .iter()
-        .any(|&(a, _)| dag.consumers(a).iter().any(|&(c, _)| c == dag.loss));
-    let kernel_loss = match dag.graph[dag.loss].op {
+        .any(|&(a, _)| dag.consumers(a).iter().any(|&(c, _)| c == dag.loss()));
+    let kernel_loss = match dag.graph[dag.loss()].op {
         Op::Loss(loss) => matches!(loss.row().form, LossForm::Kernel { .. }),
         _ => false,
     };

@@ -22,7 +22,16 @@ use core::fmt::Write;
 use crate::{Array, Network, Scalar, Trace};
 
 /// DOT of one forward and backward pass of `net` on `x` against `target`.
+///
+/// For chains ([`Network::CHAIN`]): a `graph!` network's units are not connected layer
+/// to layer, and passing one is a compile error; its `DOT` draws its graph.
 pub fn pass<N: Network>(net: &N, x: &N::Input, target: &N::Output) -> String {
+    const {
+        assert!(
+            N::CHAIN,
+            "dot::pass draws chains (mlp! networks); a graph! network's DOT draws its graph"
+        );
+    }
     let trace = net.forward_trace(x);
     let mut grads = N::Params::zeros();
     let loss = net.backward(x, target, &mut grads).to_f64();

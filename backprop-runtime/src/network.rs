@@ -35,6 +35,10 @@ pub trait Network: Sized {
     const OUTPUTS: usize;
     /// The number of parameters.
     const PARAMS: usize;
+    /// Whether the network is a chain, input → (dense → activation)* → loss, as every
+    /// `mlp!` network is; a `graph!` network (one input, one loss term) is not, and
+    /// [`crate::dot::pass`] draws only chains.
+    const CHAIN: bool = true;
 
     /// The dense layers in order, with their parameters' place in [`Self::Params`].
     fn layers() -> &'static [crate::Layer];

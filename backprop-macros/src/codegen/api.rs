@@ -21,12 +21,12 @@ impl Codegen<'_> {
 
     /// One line describing the network, for its doc comment.
     fn summary(&self) -> String {
-        let mut shape = self.dag.graph[self.dag.input].width.to_string();
+        let mut shape = self.dag.graph[self.dag.input()].width.to_string();
         for (id, _) in self.dag.dense_layers() {
             let activation = self.activation_name(id);
             shape += &format!(" → {activation} {}", self.dag.graph[id].width);
         }
-        let loss = match self.dag.graph[self.dag.loss].op {
+        let loss = match self.dag.graph[self.dag.loss()].op {
             Op::Loss(loss) => loss.row().name,
             _ => "?",
         };
@@ -103,14 +103,14 @@ impl Codegen<'_> {
         let name = &self.header.name;
         let trace = super::suffixed(name, "Trace");
         let scalar = self.scalar();
-        let inputs = self.usize(self.dag.graph[self.dag.input].width);
+        let inputs = self.usize(self.dag.graph[self.dag.input()].width);
         let outputs = self.usize(self.dag.graph[self.dag.output()].width);
         let param_count = self.usize(self.dag.params);
         let (input, output, params) = self.signature();
         let zero = self.literal(0.0);
         let byte_count = self.usize(self.dag.params * self.dag.scalar.row().bytes);
         let layers = self.layers();
-        let dot = self.dot();
+        let dot = crate::dot::of_dag(self.dag);
         let budgets = self.budget_consts();
         let forward = self.forward_statements();
         let loss_doc = format!(
@@ -433,40 +433,6 @@ impl Codegen<'_> {
             /// `STATE_BYTES`).
             pub const TRAIN_STACK_BYTES: usize = #stack;
         }
-    }
-
-    /// The DAG as DOT: each node labelled with what it computes and its width.
-    fn dot(&self) -> String {
-        let graph = &self.dag.graph;
-        let labels: Vec<String> = graph
-            .node_indices()
-            .map(|id| {
-                let node = &graph[id];
-                let input = self
-                    .dag
-                    .inputs(id)
-                    .first()
-                    .map_or("", |p| graph[*p].name.as_str());
-                match node.op {
-                    Op::Input => format!("{} [{}]", node.name, node.width),
-                    Op::Dense(dense) => {
-                        let l = dense.layer;
-                        format!("{} = W{l}·{input} + b{l} [{}]", node.name, node.width)
-                    }
-                    Op::Activation(activation) => {
-                        let f = activation.row().name;
-                        format!("{} = {f}({input}) [{}]", node.name, node.width)
-                    }
-                    Op::Loss(loss) => format!("loss = {}({input})", loss.row().name),
-                }
-            })
-            .collect();
-        let edges: Vec<(usize, usize)> = graph
-            .edge_indices()
-            .filter_map(|e| graph.edge_endpoints(e))
-            .map(|(a, b)| (a.index(), b.index()))
-            .collect();
-        crate::dot::render(&labels, &edges)
     }
 
     /// The `LAYERS` entries.

@@ -160,8 +160,9 @@ impl Codegen<'_> {
                     Some(factor) => quote!(#factor * #error),
                 }
             }
-            // The input consumes nothing, so it never sends anything back.
-            Op::Input => self.literal(0.0),
+            // The input consumes nothing, so it never sends anything back; a chain has
+            // none of the other ops (`emit` checks).
+            _ => self.literal(0.0),
         }
     }
 

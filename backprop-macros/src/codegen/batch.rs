@@ -43,7 +43,8 @@ impl Codegen<'_> {
                 Op::Activation(activation) => {
                     statements.push(self.block_activation(node, activation));
                 }
-                Op::Input | Op::Loss(_) => {}
+                // Nothing to compute; a chain has none of the other ops (`emit` checks).
+                _ => {}
             }
         }
         statements
@@ -52,7 +53,7 @@ impl Codegen<'_> {
     /// The rows of a node as the batch kernels take them: `xs` for the input,
     /// `::backprop::kernel::rows(&a1)` for the others.
     fn block_rows(&self, node: NodeId) -> TokenStream {
-        if node == self.dag.input {
+        if node == self.dag.input() {
             quote!(xs)
         } else {
             let array = self.array(node);

@@ -16,12 +16,13 @@ use crate::plan::Strategy;
 impl Codegen<'_> {
     /// Computes every node from the input `x` and the parameters bound to `params`.
     pub(super) fn forward_statements(&self) -> Vec<TokenStream> {
-        let mut statements = self.conversions_after(self.dag.input);
+        let mut statements = self.conversions_after(self.dag.input());
         for &node in &self.order {
             match self.dag.graph[node].op {
                 Op::Dense(dense) => statements.extend(self.dense(node, &dense)),
                 Op::Activation(activation) => statements.extend(self.activation(node, activation)),
-                Op::Input | Op::Loss(_) => continue,
+                // Nothing to compute; a chain has none of the other ops (`emit` checks).
+                _ => continue,
             }
             statements.extend(self.conversions_after(node));
         }
@@ -195,7 +196,7 @@ impl Codegen<'_> {
             return vec![quote!(let (loss, #bound) = #call;)];
         }
         let count = self.dag.graph[output].width;
-        let (mut statements, sum) = match self.plan.strategy(self.dag.loss) {
+        let (mut statements, sum) = match self.plan.strategy(self.dag.loss()) {
             Strategy::Unrolled => {
                 let outputs = self.values(output);
                 let targets: Vec<_> = (0..count).map(Self::target).collect();
@@ -251,7 +252,7 @@ impl Codegen<'_> {
 
     /// The loss as the spec gives it.
     pub(super) fn loss_fn(&self) -> crate::names::LossFn {
-        match self.dag.graph[self.dag.loss].op {
+        match self.dag.graph[self.dag.loss()].op {
             Op::Loss(loss) => loss,
             _ => crate::names::LossFn::default_of(crate::names::Loss::Mse),
         }

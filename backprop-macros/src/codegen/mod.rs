@@ -30,6 +30,13 @@ pub struct Header {
 
 /// The network's code, or the graph or plan error that prevents it.
 pub fn emit(header: &Header, dag: &Dag) -> syn::Result<TokenStream> {
+    if !dag.is_chain() {
+        let span = dag.graph[dag.output()].span;
+        return Err(syn::Error::new(
+            span,
+            "`mlp!`'s back end compiles chains only; this network is a graph for `graph!`",
+        ));
+    }
     let order = dag.order().map_err(|e| e.into_syn())?;
     let plan = plan::plan(dag, &order).map_err(|e| e.into_syn())?;
     let needs_gradient = dag.needs_gradient(&order);
@@ -108,7 +115,7 @@ impl Codegen<'_> {
     fn signature(&self) -> (TokenStream, TokenStream, TokenStream) {
         let width = |node: NodeId| self.dag.graph[node].width;
         (
-            self.array_type(width(self.dag.input)),
+            self.array_type(width(self.dag.input())),
             self.array_type(width(self.dag.output())),
             self.array_type(self.dag.params),
         )
@@ -196,7 +203,7 @@ impl Codegen<'_> {
     /// A node's vector as an array value: `*x` for the input, `z1` for the others.
     fn array_value(&self, node: NodeId) -> TokenStream {
         let array = self.array(node);
-        if node == self.dag.input {
+        if node == self.dag.input() {
             quote!(*#array)
         } else {
             quote!(#array)
@@ -206,7 +213,7 @@ impl Codegen<'_> {
     /// A reference to a node's array: `x` (already one) for the input, `&z1` otherwise.
     fn array_ref(&self, node: NodeId) -> TokenStream {
         let array = self.array(node);
-        if node == self.dag.input {
+        if node == self.dag.input() {
             quote!(#array)
         } else {
             quote!(&#array)
@@ -229,7 +236,7 @@ impl Codegen<'_> {
             .inputs(node)
             .first()
             .copied()
-            .unwrap_or(self.dag.input)
+            .unwrap_or(self.dag.input())
     }
 
     /// The dense and activation nodes in order: the ones a trace records.

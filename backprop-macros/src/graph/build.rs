@@ -1,70 +1,70 @@
-//! Lowers a validated [`Spec`] to a [`Dag`]: input → (dense → activation)* → loss.
+//! `mlp!` as sugar: its chain rewritten into the graph language's spec,
+//! `x → z1 = dense(x) → a1 = f(z1) → … → loss`, which [`lower`] turns into the DAG.
 
-use petgraph::graph::DiGraph;
-
-use super::{Dag, Dense, Edge, Node, Op};
+use super::{Dag, lower};
 use crate::check::Spec;
+use crate::lang::check::{GraphOp, GraphSpec, InputSpec, LossTerm, Source, ValueSpec};
 
-/// The DAG of `spec`'s network, with every dense layer's parameter offsets assigned in
-/// canonical order (layer by layer: weights row-major, then biases).
+/// The DAG of `spec`'s network, through the graph language: every dense layer's
+/// parameter offsets assigned in canonical order (layer by layer: weights row-major,
+/// then biases).
 pub fn build(spec: &Spec) -> Dag {
-    let mut graph = DiGraph::new();
-    let input = graph.add_node(Node {
-        op: Op::Input,
-        width: spec.input.value,
-        name: "x".to_owned(),
-        span: spec.input.span,
-    });
-    let (mut previous, mut fan_in, mut offset) = (input, spec.input.value, 0usize);
+    lower(&desugar(spec))
+}
+
+/// `spec` as the graph spec of `input x[IN]; z1 = dense(x, N1); a1 = f1(z1); …;
+/// loss LOSS(aL);`. The names are the ones the generated code uses for the values.
+pub fn desugar(spec: &Spec) -> GraphSpec {
+    let mut values = Vec::with_capacity(2 * spec.layers.len());
+    let mut previous = Source::Input(0);
     for (index, layer) in spec.layers.iter().enumerate() {
         let number = index + 1;
         let width = layer.width.value;
-        // `check` bounds the total so that its bytes fit in memory: none of this overflows.
-        let biases = offset.saturating_add(fan_in.saturating_mul(width));
-        let dense = Dense {
-            layer: number,
-            inputs: fan_in,
-            weights: offset,
-            biases,
-            init: spec.init.unwrap_or(layer.activation.row().init),
-        };
-        let z = graph.add_node(Node {
-            op: Op::Dense(dense),
-            width,
+        values.push(ValueSpec {
             name: format!("z{number}"),
             span: layer.width.span,
-        });
-        graph.add_edge(previous, z, Edge { slot: 0 });
-        let a = graph.add_node(Node {
-            op: Op::Activation(layer.activation),
+            op: GraphOp::Dense {
+                units: width,
+                shared: None,
+            },
+            args: vec![previous],
+            then: Vec::new(),
             width,
+        });
+        values.push(ValueSpec {
             name: format!("a{number}"),
             span: layer.activation_span,
+            op: GraphOp::Activation(layer.activation),
+            args: vec![Source::Value(values.len() - 1)],
+            then: Vec::new(),
+            width,
         });
-        graph.add_edge(z, a, Edge { slot: 0 });
-        (previous, fan_in, offset) = (a, width, biases.saturating_add(width));
+        previous = Source::Value(values.len() - 1);
     }
-    let loss = graph.add_node(Node {
-        op: Op::Loss(spec.loss),
-        width: fan_in,
-        name: "loss".to_owned(),
-        span: spec.loss_span,
-    });
-    graph.add_edge(previous, loss, Edge { slot: 0 });
-    Dag {
-        graph,
-        input,
-        loss,
+    GraphSpec {
+        inputs: vec![InputSpec {
+            name: "x".to_owned(),
+            width: spec.input.value,
+            span: spec.input.span,
+        }],
+        losses: vec![LossTerm {
+            weight: 1.0,
+            loss: spec.loss,
+            value: values.len().saturating_sub(1),
+            span: spec.loss_span,
+        }],
+        values,
         scalar: spec.scalar,
-        params: offset,
-        codegen: spec.codegen,
         math: spec.math,
+        init: spec.init,
+        codegen: spec.codegen,
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::graph::{Edge, Op};
     use crate::names::{Activation, Init, Loss, LossFn};
     use quote::quote;
 
@@ -97,9 +97,8 @@ mod tests {
     #[test]
     fn lowers_the_seed_network_to_a_chain_with_canonical_offsets() {
         let dag = dag(quote!(Xor<2 => relu 2 => sigmoid 1; loss half_sse>));
-        let dense1 = "Dense(Dense { layer: 1, inputs: 2, weights: 0, biases: 4, init: HeUniform })";
-        let dense2 =
-            "Dense(Dense { layer: 2, inputs: 2, weights: 6, biases: 8, init: GlorotUniform })";
+        let dense1 = "Dense(Dense { layer: 1, inputs: 2, weights: 0, biases: 4, init: HeUniform, shared: false })";
+        let dense2 = "Dense(Dense { layer: 2, inputs: 2, weights: 6, biases: 8, init: GlorotUniform, shared: false })";
         assert_eq!(
             describe(&dag),
             [
@@ -119,6 +118,30 @@ mod tests {
             Some(Activation::Relu)
         );
         assert_eq!(dag.dense_layers()[1].1.init, Init::GlorotUniform);
+    }
+
+    #[test]
+    fn an_mlp_lowers_to_the_dag_of_the_graph_it_desugars_to() {
+        let mlp =
+            dag(quote!(N<3 => tanh 4 => leaky_relu(0.1) 2; loss huber(0.5); init glorot_normal>));
+        let ast = syn::parse2(quote! {
+            N<
+                input x[3];
+                z1 = dense(x, 4);
+                a1 = tanh(z1);
+                z2 = dense(a1, 2);
+                a2 = leaky_relu(z2, 0.1);
+                loss huber(a2, 0.5);
+                init glorot_normal;
+            >
+        });
+        let graph = lower(&crate::lang::check::check(&ast.unwrap()).unwrap());
+        assert_eq!(describe(&mlp), describe(&graph));
+        assert_eq!(
+            (mlp.params, mlp.scalar, mlp.math),
+            (graph.params, graph.scalar, graph.math)
+        );
+        assert!(mlp.is_chain() && graph.is_chain());
     }
 
     #[test]
@@ -154,7 +177,7 @@ mod tests {
             Err(super::super::GraphError::Cycle(_))
         ));
         assert_eq!(
-            cyclic.graph[cyclic.loss].op,
+            cyclic.graph[cyclic.loss()].op,
             Op::Loss(LossFn::default_of(Loss::Mse))
         );
     }

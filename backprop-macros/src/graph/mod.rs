@@ -1,14 +1,18 @@
-//! Stage 3, graph: a validated spec → [`Dag`], the network as a petgraph DAG whose
-//! nodes are vector-valued operations and whose edges are data dependencies.
+//! The graph IR both macros compile through: [`Dag`], the network as a petgraph DAG
+//! whose nodes are vector-valued operations and whose edges are data dependencies.
 //!
-//! Codegen walks it in topological order for the forward pass and in reverse for the
-//! backward pass. Nothing here assumes a chain: a node may feed several consumers
-//! (its gradient is then the sum of what each sends back) and an op may take several
-//! inputs (edges carry the input slot), which is what skip connections will need.
+//! `graph!`'s checked spec is lowered to it by [`lower`]; `mlp!` is sugar: its chain is
+//! first rewritten into the same graph spec ([`build`]) and lowered by the same code.
+//! The back ends walk the DAG in topological order for the forward pass and in reverse
+//! for the backward pass: a node may feed several consumers (its gradient is then the
+//! sum of what each sends back) and an op may take several inputs (edges carry the
+//! input slot).
 
 mod build;
+mod lower;
 
 pub use build::build;
+pub use lower::lower;
 
 use petgraph::Direction;
 use petgraph::graph::{DiGraph, NodeIndex};
@@ -24,10 +28,10 @@ pub type NodeId = NodeIndex;
 #[derive(Debug)]
 pub struct Dag {
     pub graph: DiGraph<Node, Edge>,
-    /// The network's input, `x`.
-    pub input: NodeId,
-    /// The loss; its input is the network's output.
-    pub loss: NodeId,
+    /// The network's inputs, in the order they are declared (`mlp!`'s one is `x`).
+    pub inputs: Vec<NodeId>,
+    /// The loss terms, in the order they are written; the input of each is an output.
+    pub losses: Vec<Term>,
     pub scalar: ScalarType,
     /// The total number of parameters, over all dense nodes.
     pub params: usize,
@@ -35,6 +39,15 @@ pub struct Dag {
     pub codegen: (Codegen, Span),
     /// Which `exp` and `tanh` the activations use.
     pub math: Math,
+}
+
+/// One weighted term of the loss.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Term {
+    /// The [`Op::Loss`] node.
+    pub node: NodeId,
+    /// What the term is multiplied by in the total.
+    pub weight: f64,
 }
 
 /// One operation and the vector it produces.
@@ -52,13 +65,27 @@ pub struct Node {
 /// What a node computes.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Op {
-    /// The network's input vector.
+    /// One of the network's input vectors.
     Input,
     /// `z = W·x + b` with its parameters.
     Dense(Dense),
-    /// `a = f(z)`, unit by unit.
+    /// `a = f(z)`, unit by unit (softmax: over the vector).
     Activation(ActivationFn),
-    /// The scalar loss of its input against the target.
+    /// Elementwise `a + b`.
+    Add,
+    /// Elementwise `a − b`.
+    Sub,
+    /// Elementwise `a · b`.
+    Mul,
+    /// `c · a` for a constant `c`.
+    Scale(f64),
+    /// `a` followed by `b`.
+    Concat,
+    /// Elements `start..end` of its input.
+    Slice { start: usize, end: usize },
+    /// Its input forward; no gradient backward.
+    StopGradient,
+    /// The scalar loss of its input against that output's target.
     Loss(LossFn),
 }
 
@@ -74,6 +101,9 @@ pub struct Dense {
     /// Offset of the biases in the parameter array.
     pub biases: usize,
     pub init: Init,
+    /// Whether the parameters are those of an earlier dense node (the same `layer`),
+    /// so that both uses add their gradients into them.
+    pub shared: bool,
 }
 
 /// A data dependency: the producer's vector is the consumer's input number `slot`.
@@ -107,8 +137,14 @@ impl Dag {
     /// The nodes in an order where every producer comes before its consumers, after
     /// checking the graph's shapes.
     pub fn order(&self) -> Result<Vec<NodeId>, GraphError> {
-        let order = petgraph::algo::toposort(&self.graph, None)
+        let mut order = petgraph::algo::toposort(&self.graph, None)
             .map_err(|cycle| GraphError::Cycle(self.graph[cycle.node_id()].span))?;
+        // The order the nodes were added in, when it is one (lowering adds them as the
+        // spec defines them): the generated code then reads in the spec's order.
+        let edges = self.graph.edge_references();
+        if edges.into_iter().all(|edge| edge.source() < edge.target()) {
+            order = self.graph.node_indices().collect();
+        }
         for &node in &order {
             self.check_node(node)?;
         }
@@ -135,21 +171,53 @@ impl Dag {
         consumers
     }
 
-    /// The node whose vector is the network's output: the loss's input.
-    pub fn output(&self) -> NodeId {
-        self.inputs(self.loss)
-            .first()
-            .copied()
-            .unwrap_or(self.input)
+    /// The first input: a chain's only one, `x`.
+    pub fn input(&self) -> NodeId {
+        self.inputs.first().copied().unwrap_or_default()
     }
 
-    /// The dense nodes in layer order.
+    /// The first loss node: a chain's only one.
+    pub fn loss(&self) -> NodeId {
+        self.losses
+            .first()
+            .map(|term| term.node)
+            .unwrap_or_default()
+    }
+
+    /// Whether the graph is a chain, what `mlp!`'s back end compiles: one input, then
+    /// dense and activation nodes each feeding the next, one loss of weight 1.
+    pub fn is_chain(&self) -> bool {
+        let simple = |id: NodeId| {
+            matches!(
+                self.graph[id].op,
+                Op::Input | Op::Loss(_) | Op::Activation(_)
+            ) || matches!(self.graph[id].op, Op::Dense(dense) if !dense.shared)
+        };
+        self.inputs.len() == 1
+            && matches!(self.losses[..], [Term { weight, .. }] if weight == 1.0)
+            && self
+                .graph
+                .node_indices()
+                .all(|id| simple(id) && self.consumers(id).len() <= 1 && self.inputs(id).len() <= 1)
+    }
+
+    /// The node whose vector is the network's output: the loss's input.
+    pub fn output(&self) -> NodeId {
+        self.output_of(self.loss())
+    }
+
+    /// The vector loss node `loss` scores.
+    pub fn output_of(&self, loss: NodeId) -> NodeId {
+        self.inputs(loss).first().copied().unwrap_or(self.input())
+    }
+
+    /// The dense nodes that own their parameters, in layer order.
     pub fn dense_layers(&self) -> Vec<(NodeId, Dense)> {
         let mut layers: Vec<_> = self
             .graph
             .node_indices()
             .filter_map(|id| match self.graph[id].op {
-                Op::Dense(dense) => Some((id, dense)),
+                Op::Dense(dense) if !dense.shared => Some((id, dense)),
                 _ => None,
             })
             .collect();
@@ -168,17 +236,20 @@ impl Dag {
     }
 
     /// For each node (by index), whether the loss's gradient with respect to its
-    /// vector is needed: true where parameters lie at or upstream of it. The input's
-    /// gradient is never needed, so nothing is computed for it.
+    /// vector is needed: true where parameters lie at or upstream of it, through ops
+    /// other than `stop_gradient`. The inputs' gradients are never needed, so nothing is
+    /// computed for them.
     pub fn needs_gradient(&self, order: &[NodeId]) -> Vec<bool> {
         let mut needs = vec![false; self.graph.node_count()];
         for &node in order {
-            let has_params = matches!(self.graph[node].op, Op::Dense(_));
-            let upstream = self
-                .inputs(node)
-                .iter()
-                .any(|producer| needs[producer.index()]);
-            needs[node.index()] = has_params || upstream;
+            needs[node.index()] = match self.graph[node].op {
+                Op::Dense(_) => true,
+                Op::StopGradient => false,
+                _ => self
+                    .inputs(node)
+                    .iter()
+                    .any(|producer| needs[producer.index()]),
+            };
         }
         needs
     }
@@ -187,11 +258,16 @@ impl Dag {
     /// and that its value is used (the backward pass sums over its consumers).
     fn check_node(&self, node: NodeId) -> Result<(), GraphError> {
         let this = &self.graph[node];
-        if node != self.loss && self.consumers(node).is_empty() {
+        let is_loss = matches!(this.op, Op::Loss(_));
+        if !is_loss && self.consumers(node).is_empty() {
             return Err(GraphError::Unused(this.span));
         }
         let inputs = self.inputs(node);
-        let arity = if this.op == Op::Input { 0 } else { 1 };
+        let arity = match this.op {
+            Op::Input => 0,
+            Op::Add | Op::Sub | Op::Mul | Op::Concat => 2,
+            _ => 1,
+        };
         if inputs.len() != arity {
             return Err(GraphError::Arity {
                 span: this.span,
@@ -199,14 +275,19 @@ impl Dag {
                 found: inputs.len(),
             });
         }
-        let Some(&producer) = inputs.first() else {
-            return Ok(());
+        let widths: Vec<usize> = inputs.iter().map(|&p| self.graph[p].width).collect();
+        // What the inputs' widths must be, and what they are, compared as one number.
+        let (expected, found) = match this.op {
+            Op::Input => return Ok(()),
+            Op::Dense(dense) => (dense.inputs, widths[0]),
+            Op::Concat => (this.width, widths.iter().sum()),
+            Op::Slice { end, .. } => (end.max(widths[0]), widths[0]),
+            Op::Add | Op::Sub | Op::Mul => {
+                let other = widths.iter().copied().find(|&w| w != this.width);
+                (this.width, other.unwrap_or(this.width))
+            }
+            _ => (this.width, widths[0]),
         };
-        let expected = match this.op {
-            Op::Dense(dense) => dense.inputs,
-            _ => this.width,
-        };
-        let found = self.graph[producer].width;
         if expected != found {
             return Err(GraphError::WidthMismatch {
                 span: this.span,

@@ -29,6 +29,8 @@ pub struct GraphSpec {
     pub scalar: ScalarType,
     pub math: Math,
     pub init: Option<Init>,
+    /// How dense layers are written out, and where that was said.
+    pub codegen: (Codegen, Span),
 }
 
 /// `input NAME[WIDTH]`.
@@ -93,6 +95,8 @@ pub struct LossTerm {
     pub weight: f64,
     pub loss: LossFn,
     pub value: usize,
+    /// The loss's name, for errors.
+    pub span: Span,
 }
 
 /// The ops a call may name, besides the activations.
@@ -174,6 +178,7 @@ pub fn check(ast: &GraphAst) -> syn::Result<GraphSpec> {
         scalar: resolved.scalar.unwrap_or(DEFAULT_SCALAR),
         math: resolved.math.unwrap_or(Math::Fast),
         init: resolved.init,
+        codegen: resolved.codegen.unwrap_or((Codegen::Auto, ast.close)),
     })
 }
 
@@ -612,6 +617,7 @@ impl Checker {
                 weight,
                 loss: LossFn { kind, param },
                 value,
+                span: term.loss.span(),
             });
         }
     }

@@ -14,8 +14,8 @@ use proc_macro2::{Ident, Literal, Span, TokenStream};
 use quote::{format_ident, quote};
 use syn::{Attribute, Visibility};
 
-use super::check::{GraphOp, GraphSpec, Source};
-use crate::names::{Activation, ActivationFn, DerivativeOf, LossForm, ScalarType};
+use crate::graph::{Dag, NodeId, Op};
+use crate::names::{Activation, ActivationFn, DerivativeOf, LossFn, LossForm, ScalarType};
 
 /// What the user wrote around the graph.
 pub struct Header {
@@ -31,14 +31,27 @@ enum Ref {
     Step(usize),
 }
 
-/// One op of the flattened graph.
+/// One op of the DAG, with its arguments resolved.
 #[derive(Debug)]
 struct Step {
     /// The array local holding its result.
     name: String,
-    op: GraphOp,
+    op: Op,
     args: Vec<Ref>,
     width: usize,
+}
+
+/// One of the network's inputs.
+struct Input {
+    name: String,
+    width: usize,
+}
+
+/// One loss term: its weight, its loss, and the step it scores.
+struct Term {
+    weight: f64,
+    loss: LossFn,
+    value: usize,
 }
 
 /// A dense layer's parameters: offset of the weights, inputs, units.
@@ -50,152 +63,116 @@ struct DenseParams {
 }
 
 struct Graph<'a> {
-    spec: &'a GraphSpec,
+    dag: &'a Dag,
     header: &'a Header,
+    inputs: Vec<Input>,
+    /// The ops in topological order.
     steps: Vec<Step>,
     /// By step: the dense layer's parameters, for dense steps.
     dense: Vec<Option<DenseParams>>,
-    /// By value: its last step.
-    value_steps: Vec<usize>,
+    losses: Vec<Term>,
     /// The `backprop::Layer` entries, in parameter order.
     layers: Vec<(DenseParams, &'static str, &'static str)>,
     params: usize,
 }
 
-/// The network's items.
-pub fn emit(header: &Header, spec: &GraphSpec) -> TokenStream {
-    Graph::new(header, spec).items()
+/// The network's items, or the graph error that prevents them.
+pub fn emit(header: &Header, dag: &Dag) -> syn::Result<TokenStream> {
+    let order = dag.order().map_err(|e| e.into_syn())?;
+    Ok(Graph::new(header, dag, &order).items())
 }
 
 impl<'a> Graph<'a> {
-    fn new(header: &'a Header, spec: &'a GraphSpec) -> Self {
+    fn new(header: &'a Header, dag: &'a Dag, order: &[NodeId]) -> Self {
         let mut graph = Graph {
-            spec,
+            dag,
             header,
+            inputs: Vec::new(),
             steps: Vec::new(),
             dense: Vec::new(),
-            value_steps: Vec::new(),
+            losses: Vec::new(),
             layers: Vec::new(),
-            params: 0,
+            params: dag.params,
         };
-        let mut owners: Vec<Option<DenseParams>> = Vec::new();
-        for value in &spec.values {
-            let mut args: Vec<Ref> = value
-                .args
-                .iter()
-                .map(|source| match *source {
-                    Source::Input(i) => Ref::Input(i),
-                    Source::Value(v) => Ref::Step(graph.value_steps.get(v).copied().unwrap_or(0)),
-                })
-                .collect();
-            let ops: Vec<GraphOp> = core::iter::once(value.op.clone())
-                .chain(value.then.iter().cloned())
-                .collect();
-            let last = ops.len() - 1;
-            let mut owner = None;
-            for (k, op) in ops.into_iter().enumerate() {
-                let name = if k == last {
-                    value.name.clone()
-                } else {
-                    format!("{}_{k}", value.name)
-                };
-                if let GraphOp::Concat = op {
-                    // Binary concatenations, left to right.
-                    while args.len() > 2 {
-                        let (a, b) = (args[0], args[1]);
-                        let width = graph.width(a) + graph.width(b);
-                        let part = graph.push(
-                            format!("{name}_part{}", args.len()),
-                            GraphOp::Concat,
-                            vec![a, b],
-                            width,
-                            None,
-                        );
-                        args.splice(0..2, [Ref::Step(part)]);
-                    }
-                }
-                let width = match &op {
-                    GraphOp::Dense { units, .. } => *units,
-                    GraphOp::Concat => args.iter().map(|a| graph.width(*a)).sum(),
-                    GraphOp::Slice { start, end } => end - start,
-                    _ => args.first().map_or(value.width, |a| graph.width(*a)),
-                };
-                let dense = match &op {
-                    GraphOp::Dense { units, shared } => {
-                        let inputs = args.first().map_or(0, |a| graph.width(*a));
-                        let params = match shared.and_then(|o| owners.get(o).copied().flatten()) {
-                            Some(params) => params,
-                            None => {
-                                let params = DenseParams {
-                                    offset: graph.params,
-                                    inputs,
-                                    units: *units,
-                                };
-                                graph.params += inputs * units + units;
-                                let activation =
-                                    value.then.first().map_or("identity", |op| match op {
-                                        GraphOp::Activation(a) => a.row().name,
-                                        _ => "identity",
-                                    });
-                                let init = spec
-                                    .init
-                                    .unwrap_or_else(|| match value.then.first() {
-                                        Some(GraphOp::Activation(a)) => a.row().init,
-                                        _ => crate::names::Init::GlorotUniform,
-                                    })
-                                    .variant();
-                                graph.layers.push((params, activation, init));
-                                params
-                            }
-                        };
-                        owner = Some(params);
-                        Some(params)
-                    }
-                    _ => None,
-                };
-                let step = graph.push(name, op, args.clone(), width, dense);
-                args = vec![Ref::Step(step)];
+        let mut refs: Vec<Option<Ref>> = vec![None; dag.graph.node_count()];
+        for &id in &dag.inputs {
+            let node = &dag.graph[id];
+            refs[id.index()] = Some(Ref::Input(graph.inputs.len()));
+            graph.inputs.push(Input {
+                name: node.name.clone(),
+                width: node.width,
+            });
+        }
+        let resolve = |refs: &[Option<Ref>], id: NodeId| refs[id.index()].unwrap_or(Ref::Input(0));
+        for &id in order {
+            let node = &dag.graph[id];
+            let args: Vec<Ref> = dag.inputs(id).iter().map(|&p| resolve(&refs, p)).collect();
+            if matches!(node.op, Op::Input | Op::Loss(_)) {
+                continue;
             }
-            owners.push(owner);
-            graph.value_steps.push(graph.steps.len() - 1);
+            let dense = match node.op {
+                Op::Dense(dense) => {
+                    let params = DenseParams {
+                        offset: dense.weights,
+                        inputs: dense.inputs,
+                        units: node.width,
+                    };
+                    if !dense.shared {
+                        let activation = dag.activation_after(id).unwrap_or(ActivationFn {
+                            kind: Activation::Identity,
+                            param: None,
+                        });
+                        graph
+                            .layers
+                            .push((params, activation.row().name, dense.init.variant()));
+                    }
+                    Some(params)
+                }
+                _ => None,
+            };
+            refs[id.index()] = Some(Ref::Step(graph.steps.len()));
+            graph.steps.push(Step {
+                name: node.name.clone(),
+                op: node.op,
+                args,
+                width: node.width,
+            });
+            graph.dense.push(dense);
+        }
+        // In the order the loss is written, which the losses struct's fields follow.
+        for term in &dag.losses {
+            let Op::Loss(loss) = dag.graph[term.node].op else {
+                continue;
+            };
+            let value = match resolve(&refs, dag.output_of(term.node)) {
+                Ref::Step(s) => s,
+                Ref::Input(_) => 0,
+            };
+            graph.losses.push(Term {
+                weight: term.weight,
+                loss,
+                value,
+            });
         }
         graph
     }
 
-    fn push(
-        &mut self,
-        name: String,
-        op: GraphOp,
-        args: Vec<Ref>,
-        width: usize,
-        dense: Option<DenseParams>,
-    ) -> usize {
-        self.steps.push(Step {
-            name,
-            op,
-            args,
-            width,
-        });
-        self.dense.push(dense);
-        self.steps.len() - 1
-    }
-
     fn width(&self, reference: Ref) -> usize {
         match reference {
-            Ref::Input(i) => self.spec.inputs[i].width,
+            Ref::Input(i) => self.inputs[i].width,
             Ref::Step(s) => self.steps[s].width,
         }
     }
 
     fn scalar(&self) -> TokenStream {
-        match self.spec.scalar {
+        match self.dag.scalar {
             ScalarType::F32 => quote!(f32),
             ScalarType::F64 => quote!(f64),
         }
     }
 
     fn literal(&self, value: f64) -> TokenStream {
-        let literal = match self.spec.scalar {
+        let literal = match self.dag.scalar {
             ScalarType::F32 => Literal::f32_suffixed(value as f32),
             ScalarType::F64 => Literal::f64_suffixed(value),
         };
@@ -210,7 +187,7 @@ impl<'a> Graph<'a> {
 
     fn local(&self, reference: Ref) -> Ident {
         match reference {
-            Ref::Input(i) => ident(&self.spec.inputs[i].name),
+            Ref::Input(i) => ident(&self.inputs[i].name),
             Ref::Step(s) => ident(&self.steps[s].name),
         }
     }
@@ -228,10 +205,9 @@ impl<'a> Graph<'a> {
     /// several terms.
     fn loss_fields(&self) -> Vec<Ident> {
         let names: Vec<&str> = self
-            .spec
             .losses
             .iter()
-            .map(|term| self.spec.values[term.value].name.as_str())
+            .map(|term| self.steps[term.value].name.as_str())
             .collect();
         names
             .iter()
@@ -249,7 +225,7 @@ impl<'a> Graph<'a> {
     /// The outputs: every value a loss applies to, once, in loss order.
     fn outputs(&self) -> Vec<usize> {
         let mut outputs = Vec::new();
-        for term in &self.spec.losses {
+        for term in &self.losses {
             if !outputs.contains(&term.value) {
                 outputs.push(term.value);
             }
@@ -279,7 +255,7 @@ impl<'a> Graph<'a> {
         let scalar = self.scalar();
         let count = Literal::usize_unsuffixed(self.params);
         let params = self.array_type(self.params);
-        let input_fields = self.spec.inputs.iter().map(|input| {
+        let input_fields = self.inputs.iter().map(|input| {
             let field = ident(&input.name);
             let ty = self.array_type(input.width);
             let doc = format!(" Input `{}`, {} values.", input.name, input.width);
@@ -287,18 +263,18 @@ impl<'a> Graph<'a> {
         });
         let outputs = self.outputs();
         let output_fields = outputs.iter().map(|&v| {
-            let value = &self.spec.values[v];
+            let value = &self.steps[v];
             let field = ident(&value.name);
             let ty = self.array_type(value.width);
             let doc = format!(" Output `{}`, {} values.", value.name, value.width);
             quote!(#[doc = #doc] pub #field: #ty,)
         });
         let loss_fields = self.loss_fields();
-        let loss_field_docs = self.spec.losses.iter().map(|term| {
+        let loss_field_docs = self.losses.iter().map(|term| {
             format!(
                 " The `{}` term on `{}`, before its weight ({}).",
                 term.loss.row().name,
-                self.spec.values[term.value].name,
+                self.steps[term.value].name,
                 term.weight
             )
         });
@@ -319,10 +295,10 @@ impl<'a> Graph<'a> {
         });
         let zero = self.literal(0.0);
         let allowed = crate::codegen::lint_allows();
-        let dot = self.dot();
+        let dot = crate::dot::of_dag(self.dag);
         let forward = self.forward_statements();
         let output_values = outputs.iter().map(|&v| {
-            let field = ident(&self.spec.values[v].name);
+            let field = ident(&self.steps[v].name);
             quote!(#field,)
         });
         let loss_plain = self.loss_statements(false);
@@ -332,15 +308,10 @@ impl<'a> Graph<'a> {
         let loss_locals = loss_fields.iter().map(|f| format_ident!("loss_{}", f));
         let losses_value =
             quote!(#losses_struct { total: #total, #(#loss_fields: #loss_locals,)* });
-        let shares = self.spec.values.iter().any(|v| {
-            matches!(
-                v.op,
-                GraphOp::Dense {
-                    shared: Some(_),
-                    ..
-                }
-            )
-        });
+        let shares = self
+            .steps
+            .iter()
+            .any(|step| matches!(step.op, Op::Dense(dense) if dense.shared));
         let train = if shares {
             // Shared weights get two gradients in one step: sum them first, then update.
             quote! {
@@ -358,15 +329,14 @@ impl<'a> Graph<'a> {
         };
         let summary = format!(
             " Graph network: inputs {}; outputs {}; {} parameters.",
-            self.spec
-                .inputs
+            self.inputs
                 .iter()
                 .map(|i| format!("`{}[{}]`", i.name, i.width))
                 .collect::<Vec<_>>()
                 .join(", "),
             outputs
                 .iter()
-                .map(|&v| format!("`{}`", self.spec.values[v].name))
+                .map(|&v| format!("`{}`", self.steps[v].name))
                 .collect::<Vec<_>>()
                 .join(", "),
             self.params
@@ -376,6 +346,7 @@ impl<'a> Graph<'a> {
             " The outputs of [`{name}`] (and their targets), one field per value a loss applies to."
         );
         let losses_doc = format!(" The loss of [`{name}`]: the weighted total and each term.");
+        let network = self.network_impl();
         quote! {
             #(#attrs)*
             #[doc = ""]
@@ -513,57 +484,136 @@ impl<'a> Graph<'a> {
                     #train
                 }
             }
+
+            #network
         }
     }
 
-    /// The graph as DOT: the inputs, each step with what it computes and its width,
-    /// and the loss terms.
-    fn dot(&self) -> String {
-        let mut labels: Vec<String> = self
-            .spec
-            .inputs
-            .iter()
-            .map(|input| format!("{} [{}]", input.name, input.width))
-            .collect();
-        let inputs = labels.len();
-        let node = |r: Ref| match r {
-            Ref::Input(i) => i,
-            Ref::Step(s) => inputs + s,
+    /// `backprop::Network` (and `backprop::Trace` for the trace), for a graph with one
+    /// input and one loss term: its arrays are the trait's input and output, and the
+    /// trait's loss is the total. A graph with more has no single input or output, and
+    /// no impl.
+    fn network_impl(&self) -> TokenStream {
+        let ([input], [term]) = (&self.inputs[..], &self.losses[..]) else {
+            return TokenStream::new();
         };
-        let mut edges = Vec::new();
-        for (s, step) in self.steps.iter().enumerate() {
-            let args: Vec<String> = step
-                .args
-                .iter()
-                .map(|a| self.local(*a).to_string())
-                .collect();
-            let what = match &step.op {
-                GraphOp::Dense { .. } => format!("dense({})", args.join(", ")),
-                GraphOp::Add => format!("add({})", args.join(", ")),
-                GraphOp::Sub => format!("sub({})", args.join(", ")),
-                GraphOp::Mul => format!("mul({})", args.join(", ")),
-                GraphOp::Scale(c) => format!("scale({}, {c})", args.join(", ")),
-                GraphOp::Concat => format!("concat({})", args.join(", ")),
-                GraphOp::Slice { start, end } => {
-                    format!("slice({}, {start}..{end})", args.join(", "))
-                }
-                GraphOp::StopGradient => format!("stop_gradient({})", args.join(", ")),
-                GraphOp::Activation(a) => format!("{}({})", a.row().name, args.join(", ")),
-                GraphOp::Alias => args.join(", "),
+        let name = &self.header.name;
+        let (input_struct, output_struct) = (self.suffixed("Input"), self.suffixed("Output"));
+        let trace = self.suffixed("Trace");
+        let scalar = self.scalar();
+        let (x, y) = (ident(&input.name), ident(&self.steps[term.value].name));
+        let (input_ty, output_ty) = (
+            self.array_type(input.width),
+            self.array_type(self.steps[term.value].width),
+        );
+        let (inputs, outputs) = (lit(input.width), lit(self.steps[term.value].width));
+        let params = self.array_type(self.params);
+        let count = lit(self.params);
+        // Layer k of the trace: its dense step (the first use of a shared one), and
+        // the activation step right after it, if only that consumes it.
+        let mut pre = Vec::new();
+        let mut post = Vec::new();
+        for (p, _, _) in &self.layers {
+            let Some(s) = (0..self.steps.len()).find(|&s| {
+                matches!(self.steps[s].op, Op::Dense(_))
+                    && self.dense[s].is_some_and(|d| d.offset == p.offset)
+            }) else {
+                continue;
             };
-            labels.push(format!("{} = {what} [{}]", step.name, step.width));
-            edges.extend(step.args.iter().map(|a| (node(*a), inputs + s)));
+            let mut consumers =
+                (0..self.steps.len()).filter(|&c| self.steps[c].args.contains(&Ref::Step(s)));
+            let after = match (consumers.next(), consumers.next()) {
+                (Some(c), None) if matches!(self.steps[c].op, Op::Activation(_)) => c,
+                _ => s,
+            };
+            pre.push(ident(&self.steps[s].name));
+            post.push(ident(&self.steps[after].name));
         }
-        for term in &self.spec.losses {
-            let value = &self.spec.values[term.value].name;
-            labels.push(format!(
-                "{} · {}({value})",
-                term.weight,
-                term.loss.row().name
-            ));
-            edges.push((inputs + self.value_steps[term.value], labels.len() - 1));
+        let numbers: Vec<Literal> = (1..=pre.len()).map(lit).collect();
+        let layer_count = lit(pre.len());
+        let zero_total = self.literal(0.0);
+        quote! {
+            impl ::backprop::Trace<#scalar> for #trace {
+                const LAYERS: usize = #layer_count;
+
+                fn pre_activation(&self, layer: usize) -> ::core::option::Option<&[#scalar]> {
+                    match layer {
+                        #(#numbers => ::core::option::Option::Some(&self.#pre),)*
+                        _ => ::core::option::Option::None,
+                    }
+                }
+
+                fn activation(&self, layer: usize) -> ::core::option::Option<&[#scalar]> {
+                    match layer {
+                        #(#numbers => ::core::option::Option::Some(&self.#post),)*
+                        _ => ::core::option::Option::None,
+                    }
+                }
+            }
+
+            impl ::backprop::Network for #name {
+                type Scalar = #scalar;
+                type Input = #input_ty;
+                type Output = #output_ty;
+                type Params = #params;
+                type Trace = #trace;
+                const INPUTS: usize = #inputs;
+                const OUTPUTS: usize = #outputs;
+                const PARAMS: usize = #count;
+                const CHAIN: bool = false;
+
+                fn layers() -> &'static [::backprop::Layer] {
+                    #name::LAYERS
+                }
+                fn new(seed: u64) -> Self {
+                    #name::new(seed)
+                }
+                fn from_params(params: #params) -> Self {
+                    #name::from_params(params)
+                }
+                fn params(&self) -> &#params {
+                    #name::params(self)
+                }
+                fn params_mut(&mut self) -> &mut #params {
+                    #name::params_mut(self)
+                }
+                fn forward(&self, x: &#input_ty) -> #output_ty {
+                    #name::forward(self, &#input_struct { #x: *x }).#y
+                }
+                fn forward_trace(&self, x: &#input_ty) -> #trace {
+                    #name::forward_trace(self, &#input_struct { #x: *x })
+                }
+                fn loss(&self, x: &#input_ty, target: &#output_ty) -> #scalar {
+                    #name::loss(self, &#input_struct { #x: *x }, &#output_struct { #y: *target }).total
+                }
+                fn backward(&self, x: &#input_ty, target: &#output_ty, grads: &mut #params) -> #scalar {
+                    #name::backward(self, &#input_struct { #x: *x }, &#output_struct { #y: *target }, grads).total
+                }
+                fn backward_block_scaled<const B: usize>(
+                    &self,
+                    xs: [&#input_ty; B],
+                    targets: [&#output_ty; B],
+                    grads: &mut #params,
+                    scale: #scalar,
+                ) -> #scalar {
+                    let mut sink = ::backprop::kernel::Accumulate::scaled(#name::params(self), grads, scale);
+                    let mut total = #zero_total;
+                    for (x, target) in xs.into_iter().zip(targets) {
+                        let (x, target) = (#input_struct { #x: *x }, #output_struct { #y: *target });
+                        total += #name::backward_into(&mut sink, &x, &target).total;
+                    }
+                    total
+                }
+                fn train_step<O: ::backprop::Optimizer<#params>>(
+                    &mut self,
+                    x: &#input_ty,
+                    target: &#output_ty,
+                    opt: &mut O,
+                ) -> #scalar {
+                    #name::train_step(self, &#input_struct { #x: *x }, &#output_struct { #y: *target }, opt).total
+                }
+            }
         }
-        crate::dot::render(&labels, &edges)
     }
 
     /// The weighted total: `1f32 * loss_pi + 0.5f32 * loss_v`, written without the
@@ -572,7 +622,7 @@ impl<'a> Graph<'a> {
         let terms = self
             .loss_fields()
             .into_iter()
-            .zip(&self.spec.losses)
+            .zip(&self.losses)
             .map(|(field, term)| {
                 let field = format_ident!("loss_{}", field);
                 if term.weight == 1.0 {
@@ -587,7 +637,6 @@ impl<'a> Graph<'a> {
 
     fn forward_statements(&self) -> Vec<TokenStream> {
         let mut statements: Vec<TokenStream> = self
-            .spec
             .inputs
             .iter()
             .map(|input| {
@@ -599,7 +648,7 @@ impl<'a> Graph<'a> {
             let out = ident(&step.name);
             let args: Vec<Ident> = step.args.iter().map(|a| self.local(*a)).collect();
             let statement = match &step.op {
-                GraphOp::Dense { .. } => {
+                Op::Dense(_) => {
                     let p = self.dense[s].unwrap_or(DenseParams {
                         offset: 0,
                         inputs: 0,
@@ -619,38 +668,39 @@ impl<'a> Graph<'a> {
                         }
                     }
                 }
-                GraphOp::Add => {
+                Op::Add => {
                     let (a, b) = (&args[0], &args[1]);
                     quote!(let #out = ::backprop::kernel::add(&#a, &#b);)
                 }
-                GraphOp::Sub => {
+                Op::Sub => {
                     let (a, b) = (&args[0], &args[1]);
                     quote!(let #out = ::backprop::kernel::sub(&#a, &#b);)
                 }
-                GraphOp::Mul => {
+                Op::Mul => {
                     let (a, b) = (&args[0], &args[1]);
                     quote!(let #out = ::backprop::kernel::mul(&#a, &#b);)
                 }
-                GraphOp::Scale(factor) => {
+                Op::Scale(factor) => {
                     let (a, factor) = (&args[0], self.literal(*factor));
                     quote!(let #out = ::backprop::kernel::scaled(&#a, #factor);)
                 }
-                GraphOp::Concat => {
+                Op::Concat => {
                     let (a, b) = (&args[0], &args[1]);
                     let ty = self.array_type(step.width);
                     quote!(let #out: #ty = ::backprop::kernel::concat(&#a, &#b);)
                 }
-                GraphOp::Slice { start, end } => {
+                Op::Slice { start, end } => {
                     let a = &args[0];
                     let (start, len, n) =
                         (lit(*start), lit(end - start), lit(self.width(step.args[0])));
                     quote!(let #out = ::backprop::kernel::slice::<#start, #len, #n, _>(&#a);)
                 }
-                GraphOp::StopGradient | GraphOp::Alias => {
+                // Steps hold neither inputs nor losses.
+                Op::StopGradient | Op::Input | Op::Loss(_) => {
                     let a = &args[0];
                     quote!(let #out = #a;)
                 }
-                GraphOp::Activation(activation) => {
+                Op::Activation(activation) => {
                     let a = &args[0];
                     // After a written-out layer, the values come one at a time, where
                     // some exact functions are the faster ones (as in `mlp!`).
@@ -679,7 +729,7 @@ impl<'a> Graph<'a> {
         };
         let row = activation.row();
         let exact = row.has_exact
-            && (self.spec.math == crate::names::Math::Exact || (small && row.exact_when_unrolled));
+            && (self.dag.math == crate::names::Math::Exact || (small && row.exact_when_unrolled));
         let function = ident(function);
         let path = if exact {
             quote!(::backprop::activation::exact::#function)
@@ -704,7 +754,7 @@ impl<'a> Graph<'a> {
     /// Where each loss term's gradient goes: the logits (the argument of the final
     /// softmax or sigmoid) for a fused loss, the value otherwise.
     fn loss_target(&self, value: usize, fused: bool) -> Ref {
-        let last = self.value_steps[value];
+        let last = value;
         if fused {
             self.steps[last]
                 .args
@@ -719,13 +769,12 @@ impl<'a> Graph<'a> {
     fn loss_statements(&self, seed: bool) -> Vec<TokenStream> {
         let needs = self.needs_gradient();
         let fields = self.loss_fields();
-        self.spec
-            .losses
+        self.losses
             .iter()
             .zip(&fields)
             .map(|(term, field)| {
                 let row = term.loss.row();
-                let value = ident(&self.spec.values[term.value].name);
+                let value = ident(&self.steps[term.value].name);
                 let (args, fused) = match row.form {
                     LossForm::Kernel { fused: Some(_), .. } => {
                         let logits = self.local(self.loss_target(term.value, true));
@@ -752,7 +801,7 @@ impl<'a> Graph<'a> {
                     }
                     LossForm::SquaredError { scale, mean } => {
                         // (loss, gradient) as the kernels give them.
-                        let n = self.spec.values[term.value].width as f64;
+                        let n = self.steps[term.value].width as f64;
                         let divisor = if mean { n } else { 1.0 };
                         let factor = self.literal(2.0 * scale / divisor);
                         let sum = quote!(::backprop::kernel::sum_of_squares(&error));
@@ -789,8 +838,8 @@ impl<'a> Graph<'a> {
         let mut needs = vec![false; self.steps.len()];
         for (s, step) in self.steps.iter().enumerate() {
             needs[s] = match step.op {
-                GraphOp::StopGradient => false,
-                GraphOp::Dense { .. } => true,
+                Op::StopGradient => false,
+                Op::Dense(_) => true,
                 _ => step
                     .args
                     .iter()
@@ -805,7 +854,7 @@ impl<'a> Graph<'a> {
         // By step: the locals its consumers bind for it.
         let mut received: Vec<Vec<Ident>> = vec![Vec::new(); self.steps.len()];
         let fields = self.loss_fields();
-        for (term, field) in self.spec.losses.iter().zip(&fields) {
+        for (term, field) in self.losses.iter().zip(&fields) {
             let fused = matches!(
                 term.loss.row().form,
                 LossForm::Kernel { fused: Some(_), .. }
@@ -843,7 +892,7 @@ impl<'a> Graph<'a> {
             };
             let arg = |slot: usize| self.local(step.args[slot]);
             match &step.op {
-                GraphOp::Dense { .. } => {
+                Op::Dense(_) => {
                     let p = self.dense[s].unwrap_or(DenseParams {
                         offset: 0,
                         inputs: 0,
@@ -869,14 +918,14 @@ impl<'a> Graph<'a> {
                     }
                     }
                 }
-                GraphOp::Add | GraphOp::Alias => {
+                Op::Add => {
                     for slot in 0..step.args.len() {
                         if let Some(p) = wants(slot) {
                             sent.push((p, quote!(#gradient)));
                         }
                     }
                 }
-                GraphOp::Sub => {
+                Op::Sub => {
                     if let Some(p) = wants(0) {
                         sent.push((p, quote!(#gradient)));
                     }
@@ -885,7 +934,7 @@ impl<'a> Graph<'a> {
                         sent.push((p, quote!(::backprop::kernel::scaled(&#gradient, #minus))));
                     }
                 }
-                GraphOp::Mul => {
+                Op::Mul => {
                     let (a, b) = (arg(0), arg(1));
                     if let Some(p) = wants(0) {
                         sent.push((p, quote!(::backprop::kernel::mul(&#gradient, &#b))));
@@ -894,13 +943,13 @@ impl<'a> Graph<'a> {
                         sent.push((p, quote!(::backprop::kernel::mul(&#gradient, &#a))));
                     }
                 }
-                GraphOp::Scale(factor) => {
+                Op::Scale(factor) => {
                     if let Some(p) = wants(0) {
                         let factor = self.literal(*factor);
                         sent.push((p, quote!(::backprop::kernel::scaled(&#gradient, #factor))));
                     }
                 }
-                GraphOp::Concat => {
+                Op::Concat => {
                     let (a, c) = (self.width(step.args[0]), step.width);
                     if let Some(p) = wants(0) {
                         let (start, len, n) = (lit(0), lit(a), lit(c));
@@ -917,7 +966,7 @@ impl<'a> Graph<'a> {
                         ));
                     }
                 }
-                GraphOp::Slice { start, end } => {
+                Op::Slice { start, end } => {
                     if let Some(p) = wants(0) {
                         let (start, len, n) =
                             (lit(*start), lit(end - start), lit(self.width(step.args[0])));
@@ -927,8 +976,9 @@ impl<'a> Graph<'a> {
                         ));
                     }
                 }
-                GraphOp::StopGradient => {}
-                GraphOp::Activation(activation) => {
+                // Steps hold neither inputs nor losses.
+                Op::StopGradient | Op::Input | Op::Loss(_) => {}
+                Op::Activation(activation) => {
                     if let Some(p) = wants(0) {
                         let out = ident(&step.name);
                         let back = if activation.kind == Activation::Softmax {
