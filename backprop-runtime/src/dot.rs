@@ -19,19 +19,13 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt::Write;
 
-use crate::{Array, Network, Scalar, Trace};
+use crate::{Array, Chain, Scalar, Trace};
 
 /// DOT of one forward and backward pass of `net` on `x` against `target`.
 ///
-/// For chains ([`Network::CHAIN`]): a `graph!` network's units are not connected layer
-/// to layer, and passing one is a compile error; its `DOT` draws its graph.
-pub fn pass<N: Network>(net: &N, x: &N::Input, target: &N::Output) -> String {
-    const {
-        assert!(
-            N::CHAIN,
-            "dot::pass draws chains (mlp! networks); a graph! network's DOT draws its graph"
-        );
-    }
+/// For chains ([`Chain`]): a `graph!` network's units are not connected layer to
+/// layer, and its `DOT` draws its graph.
+pub fn pass<N: Chain>(net: &N, x: &N::Input, target: &N::Output) -> String {
     let trace = net.forward_trace(x);
     let mut grads = N::Params::zeros();
     let loss = net.backward(x, target, &mut grads).to_f64();

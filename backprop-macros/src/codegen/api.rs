@@ -542,6 +542,8 @@ impl Codegen<'_> {
         let (input, output, params) = self.signature();
         let param_count = self.usize(self.dag.params);
         quote! {
+            impl<P: ::backprop::Storage<#scalar, #param_count>> ::backprop::Chain for #name<P> {}
+
             impl<P: ::backprop::Storage<#scalar, #param_count>> ::backprop::Network for #name<P> {
                 type Scalar = #scalar;
                 type Input = #input;

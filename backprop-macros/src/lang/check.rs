@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use proc_macro2::Span;
 use syn::Ident;
 
-use super::parse::{CallAst, GraphAst, ItemAst, OpArg, TermAst};
+use super::parse::{CallAst, ExprAst, GraphAst, ItemAst, OpArg, TermAst};
 use crate::check::{Clauses, param};
 use crate::error::{Errors, expected};
 use crate::names::{
@@ -194,6 +194,9 @@ struct Checker {
     used: Vec<bool>,
     /// Every name the graph defines, anywhere.
     everywhere: Vec<String>,
+    /// The values being defined, outermost first: a nested call inside one of them
+    /// that names it is a cycle.
+    defining: Vec<String>,
     errors: Errors,
 }
 
@@ -256,7 +259,7 @@ impl Checker {
     /// The value `name` refers to, marking it used, or an error.
     fn resolve(&mut self, name: &Ident, defining: &str) -> Option<(Source, usize)> {
         let key = name.to_string();
-        if key == defining {
+        if key == defining || self.defining.contains(&key) {
             self.errors.push(
                 name.span(),
                 format!("`{key}` depends on itself: a graph has no cycles"),
@@ -309,9 +312,10 @@ impl Checker {
         then: &[(Ident, Option<crate::parse::ArgsAst>)],
     ) {
         let defining = name.to_string();
-        let (op, args, width) =
-            self.call(call, &defining)
-                .unwrap_or((GraphOp::Alias, Vec::new(), 1));
+        self.defining.push(defining.clone());
+        let call = self.call(call, &defining);
+        self.defining.pop();
+        let (op, args, width) = call.unwrap_or((GraphOp::Alias, Vec::new(), 1));
         let mut piped = Vec::new();
         for (activation, args) in then {
             if activation == "stop_gradient" {
@@ -331,6 +335,32 @@ impl Checker {
                 width,
             });
         }
+    }
+
+    /// A call nested as argument `slot` of `defining`'s op: a value of its own, named
+    /// `{defining}_in{slot}` (in the trace, and in the code), defined just before.
+    fn nested(&mut self, expr: &ExprAst, defining: &str, slot: usize) -> Option<(Source, usize)> {
+        let span = match &expr.call {
+            CallAst::Op { name, .. } | CallAst::Value(name) => name.span(),
+        };
+        let name = format!("{defining}_in{slot}");
+        if self.everywhere.contains(&name) {
+            self.errors.push(
+                span,
+                format!(
+                    "this nested call's value is named `{name}`, which the graph defines too; \
+                     rename that value, or give this call a name of its own"
+                ),
+            );
+            return None;
+        }
+        let ident = Ident::new(&name, span);
+        let index = self.values.len();
+        self.value(&ident, &expr.call, &expr.activations);
+        if self.values.len() == index {
+            return None;
+        }
+        self.resolve(&ident, defining)
     }
 
     fn activation(
@@ -364,9 +394,10 @@ impl Checker {
         let mut numbers = Vec::new();
         let mut ranges = Vec::new();
         let mut shared = None;
-        for arg in args {
+        for (slot, arg) in args.iter().enumerate() {
             match arg {
                 OpArg::Value(value) => values.push(self.resolve(value, defining)),
+                OpArg::Call(expr) => values.push(self.nested(expr, defining, slot)),
                 OpArg::Number(number) => numbers.push(number),
                 OpArg::Range { start, end, span } => ranges.push((start, end, *span)),
                 OpArg::Named { name, value } if name == "shared" => shared = Some(value),
@@ -701,6 +732,10 @@ fn arg_name(args: &[OpArg], index: usize) -> String {
     args.iter()
         .filter_map(|arg| match arg {
             OpArg::Value(name) => Some(name.to_string()),
+            OpArg::Call(expr) => Some(match &expr.call {
+                CallAst::Op { name, .. } => format!("{name}(…)"),
+                CallAst::Value(name) => format!("{name} |> …"),
+            }),
             _ => None,
         })
         .nth(index)
@@ -834,6 +869,33 @@ mod tests {
             all[1].starts_with("`dx` would read as a name the generated code derives from `x`")
         );
         assert!(all[2].starts_with("`x_0` would read as"));
+    }
+
+    #[test]
+    fn nested_calls_are_values_of_their_own() {
+        let ast = syn::parse2(quote!(Net< input x[2]; h = dense(x, 3);
+            y = dense(concat(h, x |> tanh), 1); loss mse(y); >));
+        let spec = check(&ast.unwrap()).unwrap();
+        let names: Vec<&str> = spec.values.iter().map(|v| v.name.as_str()).collect();
+        assert_eq!(names, ["h", "y_in0_in1", "y_in0", "y"]);
+        assert_eq!(spec.values[2].width, 5);
+        assert_eq!(spec.values[3].args, [Source::Value(2)]);
+        assert_eq!(
+            messages(quote!(Net< input x[2]; y = dense(concat(y, x), 1); loss mse(y); >)),
+            ["`y` depends on itself: a graph has no cycles"]
+        );
+        assert_eq!(
+            messages(quote!(Net< input x[2]; y_in0 = dense(x, 2);
+                y = dense(add(y_in0, x), 1); loss mse(y); >)),
+            [
+                "this nested call's value is named `y_in0`, which the graph defines too; \
+              rename that value, or give this call a name of its own"
+            ]
+        );
+        assert_eq!(
+            messages(quote!(Net< input x[2]; y = dense(add(x, dense(x, 3)), 1); loss mse(y); >)),
+            ["`add` needs two values of one width: `x` has 2, `dense(…)` has 3"]
+        );
     }
 
     #[test]

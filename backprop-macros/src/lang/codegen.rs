@@ -560,7 +560,6 @@ impl<'a> Graph<'a> {
                 const INPUTS: usize = #inputs;
                 const OUTPUTS: usize = #outputs;
                 const PARAMS: usize = #count;
-                const CHAIN: bool = false;
 
                 fn layers() -> &'static [::backprop::Layer] {
                     #name::LAYERS

@@ -76,6 +76,9 @@ pub enum OpArg {
     },
     /// `name = value`, as in `shared = h1`.
     Named { name: Ident, value: Ident },
+    /// A nested expression, `concat(r, obs)` in `dense(concat(r, obs), 1)`: a value of
+    /// its own, without a name.
+    Call(Box<ExprAst>),
 }
 
 /// One term of the loss: `0.5 * mse(v)`, `huber(v, 0.5)`.
@@ -246,6 +249,12 @@ impl Parse for OpArg {
             let span = start.span().join(end.span()).unwrap_or(dots.span());
             return Ok(OpArg::Range { start, end, span });
         }
+        let nested = input.peek(Ident::peek_any)
+            && (input.peek2(syn::token::Paren)
+                || (input.peek2(Token![|]) && is_pipe_after_name(input)));
+        if nested && !is_number_word(input) {
+            return Ok(OpArg::Call(Box::new(input.parse()?)));
+        }
         if input.peek(Ident::peek_any) && !is_number_word(input) {
             let name = input.call(Ident::parse_any)?;
             if input.peek(Token![=]) {
@@ -257,6 +266,12 @@ impl Parse for OpArg {
         }
         Ok(OpArg::Number(crate::parse::parse_number(input)?))
     }
+}
+
+/// Whether a name is followed by `|>`: `h |> tanh` as an argument.
+fn is_pipe_after_name(input: ParseStream) -> bool {
+    let fork = input.fork();
+    fork.call(Ident::parse_any).is_ok() && fork.peek(Token![|]) && fork.peek2(Token![>])
 }
 
 /// Whether the next token is `nan` or `inf`, which are numbers, not names.
@@ -356,8 +371,18 @@ mod tests {
                 loss cross_entropy(pi) + 0.5 * mse(v);
             >
         });
-        // `concat(r, obs)` as an argument is not a value name: the parser reports it.
-        assert!(ast.is_err());
+        // `concat(r, obs)` is an argument of its own: a nested call.
+        let ast = ast.unwrap();
+        let ItemAst::Value { expr, .. } = &ast.items[5] else {
+            panic!("the value head is a value");
+        };
+        let CallAst::Op { name, args } = &expr.call else {
+            panic!("`dense(…)` is a call");
+        };
+        assert_eq!(name, "dense");
+        assert!(
+            matches!(&args[0], OpArg::Call(inner) if matches!(&inner.call, CallAst::Op { name, .. } if name == "concat"))
+        );
         let ast = parse(quote! {
             pub ActorCritic<
                 input obs[8];
