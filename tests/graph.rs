@@ -407,3 +407,19 @@ fn the_trace_holds_every_op_result() {
     );
     assert_ne!(trace.h, trace.h_0);
 }
+
+#[test]
+fn codegen_kernels_makes_every_dense_layer_a_kernel_call() {
+    graph!(Kernels< input x[3]; h = dense(x, 4) |> tanh; y = dense(h, 2); loss mse(y); codegen kernels; >);
+    graph!(Written< input x[3]; h = dense(x, 4) |> tanh; y = dense(h, 2); loss mse(y); >);
+    let a = Kernels::new(2);
+    let b = Written::from_params(*a.params());
+    let x = [0.1, 0.7, -0.3];
+    let (ya, yb) = (
+        a.forward(&KernelsInput { x }).y,
+        b.forward(&WrittenInput { x }).y,
+    );
+    for (p, q) in ya.iter().zip(&yb) {
+        assert!((p - q).abs() < 1e-6, "{ya:?} vs {yb:?}");
+    }
+}

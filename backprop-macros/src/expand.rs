@@ -118,6 +118,22 @@ mod tests {
     }
 
     #[test]
+    fn graph_codegen_kernels_calls_a_kernel_for_every_dense_layer() {
+        let graph = |clause: proc_macro2::TokenStream| {
+            super::expand_graph(quote!(N< input x[3]; h = dense(x, 4) |> tanh;
+                y = dense(h, 2); loss mse(y); #clause >))
+            .to_string()
+        };
+        let written = graph(quote!());
+        assert!(written.contains("segment"), "{written}");
+        assert!(!written.contains("dense_forward"), "{written}");
+        let kernels = graph(quote!(codegen kernels;));
+        assert!(!kernels.contains("segment"), "{kernels}");
+        // Two layers in each of `forward`, `forward_trace`, `loss` and `backward_into`.
+        assert_eq!(kernels.matches("dense_forward").count(), 2 * 4, "{kernels}");
+    }
+
+    #[test]
     fn classifier_expansion() {
         // A small classifier: the hidden layer (4·6 = 24 weights) is unrolled; the
         // softmax layer and its fused cross-entropy are kernel calls whatever the size.

@@ -143,8 +143,9 @@ pub fn check(ast: &GraphAst) -> syn::Result<GraphSpec> {
     if let Some((Codegen::Unrolled, span)) = resolved.codegen {
         checker.errors.push(
             span,
-            "a `graph!` network is written as kernel calls, one per op; `codegen unrolled` \
-             is for `mlp!` chains",
+            "`graph!` writes out small dense layers and calls kernels for the rest, one call \
+             per op; `codegen unrolled` is for `mlp!` chains (`codegen kernels` makes every \
+             dense layer a kernel call)",
         );
     }
     match &loss_items[..] {

@@ -15,7 +15,7 @@ use quote::{format_ident, quote};
 use syn::{Attribute, Visibility};
 
 use crate::graph::{Dag, NodeId, Op};
-use crate::names::{Activation, ActivationFn, DerivativeOf, LossFn, LossForm, ScalarType};
+use crate::names::{Activation, ActivationFn, Codegen, DerivativeOf, LossFn, LossForm, ScalarType};
 
 /// What the user wrote around the graph.
 pub struct Header {
@@ -489,6 +489,14 @@ impl<'a> Graph<'a> {
         }
     }
 
+    /// Whether a dense layer is written out: under `mlp!`'s measured threshold
+    /// (`plan::UNROLL_MAX_WEIGHTS`), where a kernel call's loops cost more than the
+    /// arithmetic, unless the spec says `codegen kernels`.
+    fn unrolled(&self, p: DenseParams) -> bool {
+        self.dag.codegen.0 != Codegen::Kernels
+            && p.inputs * p.units <= crate::plan::UNROLL_MAX_WEIGHTS
+    }
+
     /// `backprop::Network` (and `backprop::Trace` for the trace), for a graph with one
     /// input and one loss term: its arrays are the trait's input and output, and the
     /// trait's loss is the total. A graph with more has no single input or output, and
@@ -655,7 +663,7 @@ impl<'a> Graph<'a> {
                     });
                     let (offset, inputs, units) = (lit(p.offset), lit(p.inputs), lit(p.units));
                     let a = &args[0];
-                    if unrolled(p) {
+                    if self.unrolled(p) {
                         let body = unrolled_forward(p, a);
                         quote!(let #out = #body;)
                     } else {
@@ -703,8 +711,7 @@ impl<'a> Graph<'a> {
                     let a = &args[0];
                     // After a written-out layer, the values come one at a time, where
                     // some exact functions are the faster ones (as in `mlp!`).
-                    let small =
-                        matches!(step.args[0], Ref::Step(p) if self.dense[p].is_some_and(unrolled));
+                    let small = matches!(step.args[0], Ref::Step(p) if self.dense[p].is_some_and(|d| self.unrolled(d)));
                     self.activation(*activation, &out, a, small)
                 }
             };
@@ -899,7 +906,7 @@ impl<'a> Graph<'a> {
                     });
                     let (offset, inputs, units) = (lit(p.offset), lit(p.inputs), lit(p.units));
                     let x = arg(0);
-                    if unrolled(p) {
+                    if self.unrolled(p) {
                         let body = unrolled_backward(p, &x, &gradient, wants(0).is_some());
                         match wants(0) {
                             Some(p) => sent.push((p, body)),
@@ -1011,13 +1018,6 @@ impl<'a> Graph<'a> {
         }
         statements
     }
-}
-
-/// Whether a dense layer is small enough to write out: the threshold `mlp!`'s cost
-/// model measured (`plan::UNROLL_MAX_WEIGHTS`), under which a kernel call's loops cost
-/// more than the arithmetic.
-fn unrolled(p: DenseParams) -> bool {
-    p.inputs * p.units <= crate::plan::UNROLL_MAX_WEIGHTS
 }
 
 /// The layer's parameters bound one by one: `w_0_0, …, b_0, …`.
