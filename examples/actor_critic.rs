@@ -22,8 +22,7 @@ graph!(
         h2 = dense(h, 32) |> tanh;
         r  = add(h, h2);                  // residual: h fans out, its gradients add
         pi = dense(r, 4) |> softmax;      // policy head
-        ro = concat(r, obs);              // the value head also sees the observation
-        v  = dense(ro, 1);                // value head
+        v  = dense(concat(r, obs), 1);    // value head, which also sees the observation
         loss cross_entropy(pi) + 0.5 * mse(v);
     >
 );

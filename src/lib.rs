@@ -9,7 +9,8 @@
 pub use backprop_macros::mlp;
 
 /// Compiles a network written as a graph of named values: several inputs, shared and
-/// fanned-out values, several outputs, a weighted sum of losses.
+/// fanned-out values, several outputs, a weighted sum of losses. `mlp!` is sugar for a
+/// chain of it. See the [crate documentation](crate) for the language.
 ///
 /// ```
 /// backprop::graph!(pub ActorCritic<
@@ -18,8 +19,7 @@ pub use backprop_macros::mlp;
 ///     h2 = dense(h, 16) |> tanh;
 ///     r  = add(h, h2);
 ///     pi = dense(r, 4) |> softmax;
-///     ro = concat(r, obs);
-///     v  = dense(ro, 1);
+///     v  = dense(concat(r, obs), 1);
 ///     loss cross_entropy(pi) + 0.5 * mse(v);
 /// >);
 /// let net = ActorCritic::new(1);

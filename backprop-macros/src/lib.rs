@@ -15,11 +15,13 @@
 //! assert!(net.loss(&[0.0, 1.0], &[1.0]) < before);
 //! ```
 //!
-//! The stages of `mlp!`, one module each: `parse` (tokens → spec syntax), `check`
-//! (syntax → validated spec, every error collected), `graph` (spec → petgraph DAG),
-//! `plan` (DAG → how each node is written out, and the budgets), `codegen` (DAG and plan
-//! → Rust), joined in `expand`. `graph!` has its own `lang` stages: `parse`, `check`
-//! and `codegen`.
+//! Both macros compile through one graph IR, `graph::Dag` (a petgraph DAG). `graph!`:
+//! `lang::parse` (tokens → syntax), `lang::check` (syntax → checked graph spec, every
+//! error collected), `graph::lower` (spec → DAG), `lang::codegen` (DAG → Rust). `mlp!`
+//! is sugar over it: `parse`, `check` (the chain's own errors), `graph::build` (the chain
+//! rewritten into a graph spec and lowered the same way), then `plan` (how each node is
+//! written out, and the budgets) and `codegen`, the back end for chains. Joined in
+//! `expand`.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 

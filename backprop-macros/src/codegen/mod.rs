@@ -1,5 +1,7 @@
-//! Stage 4, codegen: a [`Dag`] → the network's struct, its inherent impl and its
-//! `backprop::Network` impl.
+//! Stage 4, codegen, the back end for chains (every `mlp!` network): a chain-shaped
+//! [`Dag`] → the network's struct, its inherent impl, its batch kernels and its
+//! `backprop::Network` and `backprop::Chain` impls. (`graph!`'s DAGs go to
+//! `lang::codegen`.)
 //!
 //! It emits the [`Plan`] and decides nothing. The code is written to be read in
 //! `cargo expand`: locals are named after the math (`z1_0` is unit 0 of layer 1's

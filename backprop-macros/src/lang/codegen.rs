@@ -1,11 +1,11 @@
-//! Code for a checked graph: the network's struct, its input, output and loss structs,
+//! The back end for any DAG: the network's struct, its input, output and loss structs,
 //! and a forward and reverse-mode backward pass over every value as an array: small
 //! dense layers written out as scalar sums (under `mlp!`'s unroll threshold), every
 //! other op a kernel call.
 //!
-//! The graph is flattened into steps: a value's op, then each op piped after it
-//! (`h = dense(x, 8) |> tanh` is the steps `h_0 = dense(x)` and `h = tanh(h_0)`). The
-//! backward pass visits the steps in reverse. Each consumer binds what it sends back to
+//! The DAG's ops, in topological order, are the steps (`h = dense(x, 8) |> tanh` was
+//! lowered to the nodes `h_0`, the dense op, and `h`, its tanh). The backward pass
+//! visits the steps in reverse. Each consumer binds what it sends back to
 //! each input as its own local (`dh_from_r`); a step's gradient is the sum of those, so
 //! the sums happen exactly where the graph fans out, and a dense layer whose weights
 //! are shared adds both uses' gradients into the same parameters.
