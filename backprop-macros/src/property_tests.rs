@@ -12,7 +12,7 @@ use proptest::prelude::*;
 use proptest::sample::{Index, select};
 use proptest::test_runner::{Config, RngSeed};
 
-use crate::expand::expand;
+use crate::expand::{expand, expand_graph};
 
 /// Tokens a spec is made of, tokens that look like them, and tokens it should never see.
 const VOCABULARY: &[&str] = &[
@@ -93,6 +93,57 @@ const SPECS: &[&str] = &[
     "Deep<4 => relu 8 => tanh 8 => sigmoid 8 => identity 3; loss mse>",
 ];
 
+/// `graph!`'s own tokens, added to [`VOCABULARY`] for its edits.
+const GRAPH_VOCABULARY: &[&str] = &[
+    "input",
+    "x",
+    "h",
+    "y",
+    "obs",
+    "[3]",
+    "[0]",
+    "dense",
+    "add",
+    "sub",
+    "mul",
+    "scale",
+    "concat",
+    "slice",
+    "stop_gradient",
+    "shared",
+    "(x, 2)",
+    "(h, x)",
+    "(h)",
+    "(x, dense(x, 2))",
+    "(concat(h, x), 1)",
+    "(h, 0..2)",
+    "(h, 2..1)",
+    "|>",
+    "|",
+    "+",
+    "*",
+    "0.5",
+    "-1",
+    "nan",
+    "cross_entropy",
+    "bce",
+    "huber",
+    "codegen",
+    "kernels",
+    "unrolled",
+];
+
+/// Valid graphs, to be edited.
+const GRAPHS: &[&str] = &[
+    "pub N< input x[3]; h = dense(x, 4) |> tanh; y = dense(h, 2); loss mse(y); >",
+    "N< input obs[3]; h = dense(obs, 4) |> tanh; h2 = dense(h, 4) |> tanh; r = add(h, h2); \
+     pi = dense(r, 2) |> softmax; v = dense(concat(r, obs), 1); \
+     loss cross_entropy(pi) + 0.5 * mse(v); >",
+    "N< input a[2]; input b[2]; ea = dense(a, 3); eb = dense(b, 3, shared = ea); \
+     d = sub(ea, eb) |> stop_gradient; s = slice(concat(d, a), 1..4); y = scale(mul(s, s), 2); \
+     loss huber(y, 0.5); scalar f64; >",
+];
+
 /// Parses `source` as tokens, when its delimiters balance.
 fn tokens(source: &str) -> Option<TokenStream> {
     TokenStream::from_str(source).ok()
@@ -101,6 +152,14 @@ fn tokens(source: &str) -> Option<TokenStream> {
 /// Expands `input` and checks that the result is valid Rust.
 fn expands_to_rust(input: TokenStream) -> Result<(), TestCaseError> {
     let output = expand(input.clone());
+    let parsed = syn::parse2::<syn::File>(output.clone());
+    prop_assert!(parsed.is_ok(), "invalid Rust from `{}`:\n{}", input, output);
+    Ok(())
+}
+
+/// Expands `input` as a graph and checks that the result is valid Rust.
+fn graph_expands_to_rust(input: TokenStream) -> Result<(), TestCaseError> {
+    let output = expand_graph(input.clone());
     let parsed = syn::parse2::<syn::File>(output.clone());
     prop_assert!(parsed.is_ok(), "invalid Rust from `{}`:\n{}", input, output);
     Ok(())
@@ -157,6 +216,23 @@ proptest! {
         }
         if let Some(input) = tokens(&words.join(" ")) {
             expands_to_rust(input)?;
+        }
+    }
+
+    #[test]
+    fn edited_graphs_never_panic(
+        spec in select(GRAPHS),
+        edits in prop::collection::vec(
+            (any::<u8>(), any::<Index>(), select([VOCABULARY, GRAPH_VOCABULARY].concat())),
+            1..5,
+        ),
+    ) {
+        let mut words: Vec<String> = spec.split_whitespace().map(str::to_owned).collect();
+        for (kind, at, word) in edits {
+            edit(&mut words, kind, at, word);
+        }
+        if let Some(input) = tokens(&words.join(" ")) {
+            graph_expands_to_rust(input)?;
         }
     }
 }
