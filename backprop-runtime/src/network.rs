@@ -7,10 +7,12 @@ use crate::{Array, BatchError, Optimizer, Scalar, Trace, one_hot};
 #[cfg(feature = "rayon")]
 pub const PARALLEL_PART: usize = 64;
 
-/// Samples per [`Network::backward_block`] in [`Network::train_batch`]: enough to load
-/// each weight row once for many samples, few enough that a block's activations stay
-/// small on the stack.
-pub const BLOCK: usize = 8;
+/// Samples per [`Network::backward_block`] in [`Network::train_batch`] (and per
+/// `forward_block` in `forward_batch`): enough to load each weight row once for many
+/// samples, few enough that a block's activations stay small on the stack. Sixteen
+/// with AVX, whose registers hold four units' sums over sixteen samples; eight without,
+/// where sixteen measured slower (BENCHMARKS.md).
+pub const BLOCK: usize = if cfg!(target_feature = "avx") { 16 } else { 8 };
 
 /// A network that is a chain, input → (dense → activation)* → loss, as every `mlp!`
 /// network is: its layers feed each other in order, which is what
