@@ -464,43 +464,19 @@ impl Codegen<'_> {
     /// `backprop::Trace` for the trace struct: its fields by layer number.
     fn trace_impl(&self) -> TokenStream {
         let trace = super::suffixed(&self.header.name, "Trace");
-        let scalar = self.scalar();
-        let layers = self.dag.dense_layers();
-        let count = Literal::usize_unsuffixed(layers.len());
-        let numbers: Vec<_> = layers
+        let layers: Vec<(proc_macro2::Ident, proc_macro2::Ident)> = self
+            .dag
+            .dense_layers()
             .iter()
-            .map(|(_, d)| Literal::usize_unsuffixed(d.layer))
-            .collect();
-        let z: Vec<_> = layers
-            .iter()
-            .map(|(id, _)| super::ident(self.dag.graph[*id].name.clone()))
-            .collect();
-        let a: Vec<_> = layers
-            .iter()
-            .map(|(id, _)| {
-                let activation = self.dag.consumers(*id).first().map_or(*id, |(a, _)| *a);
-                super::ident(self.dag.graph[activation].name.clone())
+            .map(|&(id, _)| {
+                let activation = self.dag.consumers(id).first().map_or(id, |&(a, _)| a);
+                (
+                    super::ident(self.dag.graph[id].name.clone()),
+                    super::ident(self.dag.graph[activation].name.clone()),
+                )
             })
             .collect();
-        quote! {
-            impl ::backprop::Trace<#scalar> for #trace {
-                const LAYERS: usize = #count;
-
-                fn pre_activation(&self, layer: usize) -> ::core::option::Option<&[#scalar]> {
-                    match layer {
-                        #(#numbers => ::core::option::Option::Some(&self.#z),)*
-                        _ => ::core::option::Option::None,
-                    }
-                }
-
-                fn activation(&self, layer: usize) -> ::core::option::Option<&[#scalar]> {
-                    match layer {
-                        #(#numbers => ::core::option::Option::Some(&self.#a),)*
-                        _ => ::core::option::Option::None,
-                    }
-                }
-            }
-        }
+        super::trace_impl(&trace, &self.scalar(), &layers)
     }
 
     /// `Serialize` and `Deserialize` under the `serde` feature: the parameters as one

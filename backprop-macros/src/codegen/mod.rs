@@ -72,6 +72,33 @@ pub fn lint_allows() -> TokenStream {
     }
 }
 
+/// `backprop::Trace` for a trace struct, for either macro: layer `k` (from 1) is the
+/// `k`-th pair of fields, its pre-activation and its activation.
+pub fn trace_impl(trace: &Ident, scalar: &TokenStream, layers: &[(Ident, Ident)]) -> TokenStream {
+    let count = Literal::usize_unsuffixed(layers.len());
+    let numbers: Vec<Literal> = (1..=layers.len()).map(Literal::usize_unsuffixed).collect();
+    let (pre, post): (Vec<&Ident>, Vec<&Ident>) = layers.iter().map(|(z, a)| (z, a)).unzip();
+    quote! {
+        impl ::backprop::Trace<#scalar> for #trace {
+            const LAYERS: usize = #count;
+
+            fn pre_activation(&self, layer: usize) -> ::core::option::Option<&[#scalar]> {
+                match layer {
+                    #(#numbers => ::core::option::Option::Some(&self.#pre),)*
+                    _ => ::core::option::Option::None,
+                }
+            }
+
+            fn activation(&self, layer: usize) -> ::core::option::Option<&[#scalar]> {
+                match layer {
+                    #(#numbers => ::core::option::Option::Some(&self.#post),)*
+                    _ => ::core::option::Option::None,
+                }
+            }
+        }
+    }
+}
+
 /// A stub with the network's name, emitted next to errors so that uses of the type
 /// do not add "cannot find type" errors to the real ones.
 pub fn stub(header: &Header) -> TokenStream {

@@ -100,7 +100,7 @@ pub struct LossTerm {
 }
 
 /// The ops a call may name, besides the activations.
-const OPS: &[&str] = &[
+pub(crate) const OPS: &[&str] = &[
     "dense",
     "add",
     "sub",

@@ -519,8 +519,7 @@ impl<'a> Graph<'a> {
         let count = lit(self.params);
         // Layer k of the trace: its dense step (the first use of a shared one), and
         // the activation step right after it, if only that consumes it.
-        let mut pre = Vec::new();
-        let mut post = Vec::new();
+        let mut trace_layers = Vec::new();
         for (p, _, _) in &self.layers {
             let Some(s) = (0..self.steps.len()).find(|&s| {
                 matches!(self.steps[s].op, Op::Dense(_))
@@ -534,30 +533,12 @@ impl<'a> Graph<'a> {
                 (Some(c), None) if matches!(self.steps[c].op, Op::Activation(_)) => c,
                 _ => s,
             };
-            pre.push(ident(&self.steps[s].name));
-            post.push(ident(&self.steps[after].name));
+            trace_layers.push((ident(&self.steps[s].name), ident(&self.steps[after].name)));
         }
-        let numbers: Vec<Literal> = (1..=pre.len()).map(lit).collect();
-        let layer_count = lit(pre.len());
+        let trace_impl = crate::codegen::trace_impl(&trace, &scalar, &trace_layers);
         let zero_total = self.literal(0.0);
         quote! {
-            impl ::backprop::Trace<#scalar> for #trace {
-                const LAYERS: usize = #layer_count;
-
-                fn pre_activation(&self, layer: usize) -> ::core::option::Option<&[#scalar]> {
-                    match layer {
-                        #(#numbers => ::core::option::Option::Some(&self.#pre),)*
-                        _ => ::core::option::Option::None,
-                    }
-                }
-
-                fn activation(&self, layer: usize) -> ::core::option::Option<&[#scalar]> {
-                    match layer {
-                        #(#numbers => ::core::option::Option::Some(&self.#post),)*
-                        _ => ::core::option::Option::None,
-                    }
-                }
-            }
+            #trace_impl
 
             impl ::backprop::Network for #name {
                 type Scalar = #scalar;
