@@ -116,8 +116,8 @@ pub trait Network: Sized {
         xs.map(|x| self.forward(x))
     }
 
-    /// The output for each of `xs`, written to `ys`, eight samples at a time
-    /// through the batch kernels. Nothing is allocated.
+    /// The output for each of `xs`, written to `ys`, a block at a time (16 samples
+    /// with AVX, 8 without) through the batch kernels. Nothing is allocated.
     ///
     /// # Errors
     /// [`BatchError::LengthMismatch`] if `xs` and `ys` differ in length; nothing is
@@ -137,9 +137,9 @@ pub trait Network: Sized {
 
     /// The mean loss over the batch `xs` against `targets`, **adding** the gradient of
     /// that mean into `grads` (so batches can be accumulated; `grads` is not cleared).
-    /// Samples go through the batch kernels eight at a time, and the `1/n` of the
-    /// mean is applied as the gradients are added: no second gradient array, nothing
-    /// allocated. An empty batch adds nothing and returns zero.
+    /// Samples go through the batch kernels a block at a time (16 with AVX, 8
+    /// without), and the `1/n` of the mean is applied as the gradients are added: no
+    /// second gradient array, nothing allocated. An empty batch adds nothing and returns zero.
     ///
     /// # Errors
     /// [`BatchError::LengthMismatch`] if `xs` and `targets` differ in length; `grads`
@@ -226,7 +226,7 @@ pub trait Network: Sized {
     /// One optimization step on a mini-batch: the gradient of the mean loss over
     /// `batch`, then one update. Returns the mean loss before the update. An empty
     /// batch changes nothing and returns zero. Samples go through
-    /// [`backward_block`](Self::backward_block) eight at a time; the gradient is summed
+    /// [`backward_block`](Self::backward_block) a block at a time (16 with AVX, 8 without); the gradient is summed
     /// in an array on the stack ([`Self::Params`], one per network). One sample with a
     /// NaN makes the mean gradient NaN, and the step writes NaN into the parameters:
     /// check the returned loss with `is_finite()`. For a network too
@@ -246,7 +246,7 @@ pub trait Network: Sized {
     }
 
     /// The summed loss over `batch`, adding the sum of the samples' gradients into
-    /// `grads`: [`backward_block`](Self::backward_block) on blocks of eight, then
+    /// `grads`: [`backward_block`](Self::backward_block) on blocks (16 samples with AVX, 8 without), then
     /// [`backward`](Self::backward) on the rest.
     fn accumulate(
         &self,

@@ -56,8 +56,8 @@ pub fn dense_forward_batch<T: Scalar, const IN: usize, const OUT: usize, const B
     core::array::from_fn(|s| core::array::from_fn(|unit| sums[unit][s]))
 }
 
-/// Inputs per tile of the forward batch kernel: a tile of `TILE × B` inputs (2 KiB for
-/// `f32` and eight samples) stays in the L1 cache while every row block passes over it.
+/// Inputs per tile of the forward batch kernel: a tile of `TILE × B` inputs (4 KiB for
+/// `f32` and sixteen samples) stays in the L1 cache while every row block passes over it.
 const TILE: usize = 64;
 
 /// Units whose sums the forward batch kernel keeps in registers together. With AVX and
