@@ -226,11 +226,11 @@ pub trait Network: Sized {
     /// One optimization step on a mini-batch: the gradient of the mean loss over
     /// `batch`, then one update. Returns the mean loss before the update. An empty
     /// batch changes nothing and returns zero. Samples go through
-    /// [`backward_block`](Self::backward_block) a block at a time (16 with AVX, 8 without); the gradient is summed
-    /// in an array on the stack ([`Self::Params`], one per network). One sample with a
-    /// NaN makes the mean gradient NaN, and the step writes NaN into the parameters:
-    /// check the returned loss with `is_finite()`. For a network too
-    /// big for that, sum into a boxed gradient (`Storage::zeroed()`) with
+    /// [`backward_block`](Self::backward_block) a block at a time (16 with AVX, 8
+    /// without); the gradient is summed in an array on the stack ([`Self::Params`], one
+    /// per network). One sample with a NaN makes the mean gradient NaN, and the step
+    /// writes NaN into the parameters: check the returned loss with `is_finite()`. For
+    /// a network too big for that, sum into a boxed gradient (`Storage::zeroed()`) with
     /// [`accumulate`](Self::accumulate) and step with [`Optimizer::step`].
     fn train_batch<O: Optimizer<Self::Params>>(
         &mut self,
@@ -246,8 +246,8 @@ pub trait Network: Sized {
     }
 
     /// The summed loss over `batch`, adding the sum of the samples' gradients into
-    /// `grads`: [`backward_block`](Self::backward_block) on blocks (16 samples with AVX, 8 without), then
-    /// [`backward`](Self::backward) on the rest.
+    /// `grads`: [`backward_block`](Self::backward_block) on blocks (16 samples with
+    /// AVX, 8 without), then [`backward`](Self::backward) on the rest.
     fn accumulate(
         &self,
         batch: &[(Self::Input, Self::Output)],
