@@ -30,6 +30,19 @@ fn networks_round_trip_as_their_parameters() {
 }
 
 #[test]
+fn graph_networks_round_trip_as_their_parameters() {
+    backprop::graph!(Heads< input x[3]; h = dense(x, 6) |> tanh; p = dense(h, 2) |> softmax;
+        v = dense(concat(h, x), 1); loss cross_entropy(p) + mse(v); >);
+    let net = Heads::new(4);
+    let json = serde_json::to_string(&net).unwrap();
+    let back: Heads = serde_json::from_str(&json).unwrap();
+    assert_eq!(back, net);
+    let boxed: Heads<Box<_>> = serde_json::from_str(&json).unwrap();
+    assert_eq!(boxed.params(), net.params());
+    assert!(serde_json::from_str::<Heads>("[1.0]").is_err());
+}
+
+#[test]
 fn optimizer_states_round_trip_mid_training() {
     let mut net = Wide::new(3);
     let x = [0.25; 30];

@@ -77,6 +77,44 @@ fn a_million_parameters_build_and_train_on_a_default_stack() {
     assert!(after < before, "{after} !< {before}");
 }
 
+backprop::graph!(MillionGraph<
+    input x[1024];
+    h = dense(x, 1024) |> relu;
+    r = add(h, x);
+    y = dense(r, 1);
+    loss mse(y);
+>);
+
+/// The same for a `graph!` network: a residual block of a million parameters.
+#[test]
+fn a_million_parameter_graph_builds_and_trains_on_a_default_stack() {
+    const _: () = assert!(MillionGraph::PARAMS > 1_000_000);
+    let x: [f32; 1024] = core::array::from_fn(|i| (i % 7) as f32 / 7.0 - 0.4);
+    let (before, after) = std::thread::Builder::new()
+        .stack_size(2 << 20)
+        .spawn(move || {
+            let mut net = MillionGraph::new_boxed(5);
+            let mut opt = Adam::new_boxed(1e-4);
+            let (input, target) = (MillionGraphInput { x }, MillionGraphOutput { y: [0.5] });
+            let before = net.loss(&input, &target).total;
+            for _ in 0..3 {
+                net.train_step(&input, &target, &mut opt);
+            }
+            (before, net.loss(&input, &target).total)
+        })
+        .expect("the thread starts")
+        .join()
+        .expect("building and training finish on a 2 MiB stack");
+    assert!(after < before, "{after} !< {before}");
+    // Built in place, it is the network `new` builds.
+    let small_graph = |seed| {
+        backprop::graph!(G< input x[3]; h = dense(x, 4) |> tanh; y = dense(h, 2); loss mse(y); >);
+        (*G::new(seed).params(), *G::new_boxed(seed).params())
+    };
+    let (inline, boxed) = small_graph(8);
+    assert_eq!(inline, boxed);
+}
+
 /// Boxed and inline networks are the same network: same parameters from the same seed,
 /// same outputs, same training trajectory, through the inherent API and the trait.
 #[test]

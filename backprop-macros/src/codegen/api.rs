@@ -15,7 +15,7 @@ impl Codegen<'_> {
         let inherent = self.inherent_impl();
         let network = self.network_impl();
         let trace = self.trace_impl();
-        let serde = self.serde_impls();
+        let serde = super::serde_impls(&self.header.name, &self.scalar(), self.dag.params);
         quote!(#structs #inherent #network #trace #serde)
     }
 
@@ -100,6 +100,7 @@ impl Codegen<'_> {
     }
 
     fn inherent_impl(&self) -> TokenStream {
+        let boxed = super::boxed_constructor(&self.header.name, &self.scalar(), self.dag.params);
         let name = &self.header.name;
         let trace = super::suffixed(name, "Trace");
         let scalar = self.scalar();
@@ -214,16 +215,7 @@ impl Codegen<'_> {
                 }
             }
 
-            ::backprop::__with_alloc! {
-                impl #name<::backprop::storage::Boxed<#scalar, #param_count>> {
-                    /// A network as `new` builds it, its parameters on the heap: they are
-                    /// allocated zeroed and initialized in place, never on the stack, so
-                    /// that a network of any size can be built on any thread.
-                    pub fn new_boxed(seed: u64) -> Self {
-                        Self::new_in(seed)
-                    }
-                }
-            }
+            #boxed
 
             #allowed
             impl<P: ::backprop::Storage<#scalar, #param_count>> #name<P> {
@@ -477,38 +469,6 @@ impl Codegen<'_> {
             })
             .collect();
         super::trace_impl(&trace, &self.scalar(), &layers)
-    }
-
-    /// `Serialize` and `Deserialize` under the `serde` feature: the parameters as one
-    /// sequence, deserialized in place into the network's storage.
-    fn serde_impls(&self) -> TokenStream {
-        let name = &self.header.name;
-        let scalar = self.scalar();
-        let count = self.usize(self.dag.params);
-        quote! {
-            ::backprop::__with_serde! {
-                impl<P: ::backprop::Storage<#scalar, #count>> ::backprop::__serde::Serialize for #name<P> {
-                    fn serialize<S: ::backprop::__serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::core::result::Result<S::Ok, S::Error> {
-                        ::backprop::io::serde::serialize_params(self.params(), serializer)
-                    }
-                }
-
-                impl<'de, P: ::backprop::Storage<#scalar, #count>> ::backprop::__serde::Deserialize<'de>
-                    for #name<P>
-                {
-                    fn deserialize<D: ::backprop::__serde::Deserializer<'de>>(
-                        deserializer: D,
-                    ) -> ::core::result::Result<Self, D::Error> {
-                        let params =
-                            ::backprop::io::serde::deserialize_params::<#scalar, #count, P, D>(deserializer)?;
-                        ::core::result::Result::Ok(Self { params })
-                    }
-                }
-            }
-        }
     }
 
     fn network_impl(&self) -> TokenStream {

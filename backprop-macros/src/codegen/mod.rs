@@ -99,6 +99,54 @@ pub fn trace_impl(trace: &Ident, scalar: &TokenStream, layers: &[(Ident, Ident)]
     }
 }
 
+/// `new_boxed` under the `alloc` feature, for either macro: the network built in place
+/// on the heap (through the generic `new_in`).
+pub fn boxed_constructor(name: &Ident, scalar: &TokenStream, params: usize) -> TokenStream {
+    let count = Literal::usize_unsuffixed(params);
+    quote! {
+        ::backprop::__with_alloc! {
+            impl #name<::backprop::storage::Boxed<#scalar, #count>> {
+                /// A network as `new` builds it, its parameters on the heap: they are
+                /// allocated zeroed and initialized in place, never on the stack, so
+                /// that a network of any size can be built on any thread.
+                pub fn new_boxed(seed: u64) -> Self {
+                    Self::new_in(seed)
+                }
+            }
+        }
+    }
+}
+
+/// `Serialize` and `Deserialize` under the `serde` feature, for either macro: the
+/// parameters as one sequence, deserialized in place into the network's storage.
+pub fn serde_impls(name: &Ident, scalar: &TokenStream, params: usize) -> TokenStream {
+    let count = Literal::usize_unsuffixed(params);
+    quote! {
+        ::backprop::__with_serde! {
+            impl<P: ::backprop::Storage<#scalar, #count>> ::backprop::__serde::Serialize for #name<P> {
+                fn serialize<S: ::backprop::__serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::core::result::Result<S::Ok, S::Error> {
+                    ::backprop::io::serde::serialize_params(self.params(), serializer)
+                }
+            }
+
+            impl<'de, P: ::backprop::Storage<#scalar, #count>> ::backprop::__serde::Deserialize<'de>
+                for #name<P>
+            {
+                fn deserialize<D: ::backprop::__serde::Deserializer<'de>>(
+                    deserializer: D,
+                ) -> ::core::result::Result<Self, D::Error> {
+                    let params =
+                        ::backprop::io::serde::deserialize_params::<#scalar, #count, P, D>(deserializer)?;
+                    ::core::result::Result::Ok(Self { params })
+                }
+            }
+        }
+    }
+}
+
 /// A stub with the network's name, emitted next to errors so that uses of the type
 /// do not add "cannot find type" errors to the real ones.
 pub fn stub(header: &Header) -> TokenStream {

@@ -312,6 +312,17 @@ impl<'a> Graph<'a> {
             .steps
             .iter()
             .any(|step| matches!(step.op, Op::Dense(dense) if dense.shared));
+        let train_doc = if shares {
+            " One optimization step on one sample. Returns the losses before it. The \
+             network shares weights, whose two gradients must be summed before the \
+             update: the step sums the gradient in a network-sized array on the stack \
+             (`PARAM_BYTES`); for a network too large for that, `backward` into a boxed \
+             gradient and call `Optimizer::step`."
+        } else {
+            " One optimization step on one sample, the update fused into the backward \
+             pass (each layer's parameters updated as soon as their gradient is known). \
+             Returns the losses before it."
+        };
         let train = if shares {
             // Shared weights get two gradients in one step: sum them first, then update.
             quote! {
@@ -347,6 +358,8 @@ impl<'a> Graph<'a> {
         );
         let losses_doc = format!(" The loss of [`{name}`]: the weighted total and each term.");
         let network = self.network_impl();
+        let boxed = crate::codegen::boxed_constructor(name, &scalar, self.params);
+        let serde = crate::codegen::serde_impls(name, &scalar, self.params);
         quote! {
             #(#attrs)*
             #[doc = ""]
@@ -401,9 +414,7 @@ impl<'a> Graph<'a> {
 
                 /// A network with parameters drawn deterministically from `seed`.
                 pub fn new(seed: u64) -> Self {
-                    let mut params = [#zero; #count];
-                    ::backprop::init::init_params(&mut params, Self::LAYERS, seed);
-                    Self { params }
+                    Self::new_in(seed)
                 }
 
                 /// A network with the given parameters, in canonical order: dense layers
@@ -428,8 +439,18 @@ impl<'a> Graph<'a> {
                 }
             }
 
+            #boxed
+
             #allowed
             impl<P: ::backprop::Storage<#scalar, #count>> #name<P> {
+                /// A network as `new` builds it, its parameters in storage `P`, built in
+                /// place: `let net: Net<MyStorage> = Net::new_in(seed);`.
+                pub fn new_in(seed: u64) -> Self {
+                    let mut params = P::zeroed();
+                    ::backprop::init::init_params(params.as_array_mut(), #name::LAYERS, seed);
+                    Self { params }
+                }
+
                 /// The parameters, in canonical order.
                 pub fn params(&self) -> &#params {
                     self.params.as_array()
@@ -474,7 +495,7 @@ impl<'a> Graph<'a> {
                     #name::backward_into(&mut sink, inputs, targets)
                 }
 
-                /// One optimization step on one sample. Returns the losses before it.
+                #[doc = #train_doc]
                 pub fn train_step<O: ::backprop::Optimizer<#params>>(
                     &mut self,
                     inputs: &#input_struct,
@@ -486,6 +507,8 @@ impl<'a> Graph<'a> {
             }
 
             #network
+
+            #serde
         }
     }
 
