@@ -426,3 +426,20 @@ fn codegen_kernels_makes_every_dense_layer_a_kernel_call() {
         assert!((p - q).abs() < 1e-6, "{ya:?} vs {yb:?}");
     }
 }
+
+#[test]
+fn graph_parameters_round_trip_as_little_endian_bytes() {
+    let net = Residual::new(6);
+    let bytes = net.to_le_bytes();
+    assert_eq!(bytes.len(), Residual::PARAM_BYTES);
+    let back = Residual::from_le_bytes(&bytes).unwrap();
+    assert_eq!(back.params(), net.params());
+    let mut other = Residual::new(7);
+    assert!(other.read_le_bytes(&bytes[1..]).is_err());
+    assert_ne!(other.params(), net.params());
+    other.read_le_bytes(&bytes).unwrap();
+    assert_eq!(other.params(), net.params());
+    let mut out = vec![0u8; Residual::PARAM_BYTES];
+    net.write_le_bytes(&mut out).unwrap();
+    assert_eq!(out, bytes);
+}

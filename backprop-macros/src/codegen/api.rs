@@ -101,6 +101,11 @@ impl Codegen<'_> {
 
     fn inherent_impl(&self) -> TokenStream {
         let boxed = super::boxed_constructor(&self.header.name, &self.scalar(), self.dag.params);
+        let (from_le_bytes, le_bytes) = super::le_bytes_methods(
+            &self.literal(0.0),
+            self.dag.params,
+            self.dag.scalar.row().bytes,
+        );
         let name = &self.header.name;
         let trace = super::suffixed(name, "Trace");
         let scalar = self.scalar();
@@ -108,8 +113,6 @@ impl Codegen<'_> {
         let outputs = self.usize(self.dag.graph[self.dag.output()].width);
         let param_count = self.usize(self.dag.params);
         let (input, output, params) = self.signature();
-        let zero = self.literal(0.0);
-        let byte_count = self.usize(self.dag.params * self.dag.scalar.row().bytes);
         let layers = self.layers();
         let dot = crate::dot::of_dag(self.dag);
         let budgets = self.budget_consts();
@@ -172,18 +175,7 @@ impl Codegen<'_> {
                     Self { params }
                 }
 
-                /// A network with the parameters `to_le_bytes` wrote: the canonical order,
-                /// each value little-endian. No allocation, `no_std`.
-                ///
-                /// # Errors
-                /// [`::backprop::io::BytesError`] if `bytes` is not `PARAM_BYTES` long.
-                pub fn from_le_bytes(
-                    bytes: &[u8],
-                ) -> ::core::result::Result<Self, ::backprop::io::BytesError> {
-                    let mut params = [#zero; #param_count];
-                    ::backprop::io::read_le_bytes(bytes, &mut params)?;
-                    ::core::result::Result::Ok(Self { params })
-                }
+                #from_le_bytes
 
                 /// The summed loss of `B` samples, `xs` against `targets`, sending the
                 /// sum of their parameter gradients to `sink` (scaled, if the sink was
@@ -227,39 +219,7 @@ impl Codegen<'_> {
                     Self { params }
                 }
 
-                /// The parameters as bytes, in canonical order, each value little-endian:
-                /// what `from_le_bytes` reads, for flash on a microcontroller. For a large
-                /// network, `write_le_bytes` into a buffer of your own instead.
-                pub fn to_le_bytes(&self) -> [u8; #byte_count] {
-                    let mut bytes = [0u8; #byte_count];
-                    // The buffer is exactly the parameters' size: this cannot fail.
-                    let _ = ::backprop::io::write_le_bytes(self.params(), &mut bytes);
-                    bytes
-                }
-
-                /// Writes the parameters' little-endian bytes to `out`.
-                ///
-                /// # Errors
-                /// [`::backprop::io::BytesError`] if `out` is not `PARAM_BYTES` long;
-                /// nothing is written then.
-                pub fn write_le_bytes(
-                    &self,
-                    out: &mut [u8],
-                ) -> ::core::result::Result<(), ::backprop::io::BytesError> {
-                    ::backprop::io::write_le_bytes(self.params(), out)
-                }
-
-                /// Replaces the parameters with those whose bytes `to_le_bytes` wrote.
-                ///
-                /// # Errors
-                /// [`::backprop::io::BytesError`] if `bytes` is not `PARAM_BYTES` long;
-                /// the parameters are unchanged then.
-                pub fn read_le_bytes(
-                    &mut self,
-                    bytes: &[u8],
-                ) -> ::core::result::Result<(), ::backprop::io::BytesError> {
-                    ::backprop::io::read_le_bytes(bytes, self.params_mut())
-                }
+                #le_bytes
 
                 /// The parameters, in canonical order.
                 pub fn params(&self) -> &#params {

@@ -117,6 +117,68 @@ pub fn boxed_constructor(name: &Ident, scalar: &TokenStream, params: usize) -> T
     }
 }
 
+/// The parameters as little-endian bytes, for either macro: `from_le_bytes` (for the
+/// inherent impl of the array-backed network) and `to_le_bytes`, `write_le_bytes` and
+/// `read_le_bytes` (for the impl generic over the storage).
+pub fn le_bytes_methods(
+    zero: &TokenStream,
+    params: usize,
+    scalar_bytes: usize,
+) -> (TokenStream, TokenStream) {
+    let count = Literal::usize_unsuffixed(params);
+    let byte_count = Literal::usize_unsuffixed(params * scalar_bytes);
+    let from = quote! {
+        /// A network with the parameters `to_le_bytes` wrote: the canonical order,
+        /// each value little-endian. No allocation, `no_std`.
+        ///
+        /// # Errors
+        /// [`::backprop::io::BytesError`] if `bytes` is not `PARAM_BYTES` long.
+        pub fn from_le_bytes(
+            bytes: &[u8],
+        ) -> ::core::result::Result<Self, ::backprop::io::BytesError> {
+            let mut params = [#zero; #count];
+            ::backprop::io::read_le_bytes(bytes, &mut params)?;
+            ::core::result::Result::Ok(Self { params })
+        }
+    };
+    let methods = quote! {
+        /// The parameters as bytes, in canonical order, each value little-endian:
+        /// what `from_le_bytes` reads, for flash on a microcontroller. For a large
+        /// network, `write_le_bytes` into a buffer of your own instead.
+        pub fn to_le_bytes(&self) -> [u8; #byte_count] {
+            let mut bytes = [0u8; #byte_count];
+            // The buffer is exactly the parameters' size: this cannot fail.
+            let _ = ::backprop::io::write_le_bytes(self.params(), &mut bytes);
+            bytes
+        }
+
+        /// Writes the parameters' little-endian bytes to `out`.
+        ///
+        /// # Errors
+        /// [`::backprop::io::BytesError`] if `out` is not `PARAM_BYTES` long;
+        /// nothing is written then.
+        pub fn write_le_bytes(
+            &self,
+            out: &mut [u8],
+        ) -> ::core::result::Result<(), ::backprop::io::BytesError> {
+            ::backprop::io::write_le_bytes(self.params(), out)
+        }
+
+        /// Replaces the parameters with those whose bytes `to_le_bytes` wrote.
+        ///
+        /// # Errors
+        /// [`::backprop::io::BytesError`] if `bytes` is not `PARAM_BYTES` long;
+        /// the parameters are unchanged then.
+        pub fn read_le_bytes(
+            &mut self,
+            bytes: &[u8],
+        ) -> ::core::result::Result<(), ::backprop::io::BytesError> {
+            ::backprop::io::read_le_bytes(bytes, self.params_mut())
+        }
+    };
+    (from, methods)
+}
+
 /// `Serialize` and `Deserialize` under the `serde` feature, for either macro: the
 /// parameters as one sequence, deserialized in place into the network's storage.
 pub fn serde_impls(name: &Ident, scalar: &TokenStream, params: usize) -> TokenStream {

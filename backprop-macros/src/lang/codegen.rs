@@ -359,6 +359,8 @@ impl<'a> Graph<'a> {
         let losses_doc = format!(" The loss of [`{name}`]: the weighted total and each term.");
         let network = self.network_impl();
         let boxed = crate::codegen::boxed_constructor(name, &scalar, self.params);
+        let (from_le_bytes, le_bytes) =
+            crate::codegen::le_bytes_methods(&zero, self.params, self.dag.scalar.row().bytes);
         let serde = crate::codegen::serde_impls(name, &scalar, self.params);
         quote! {
             #(#attrs)*
@@ -424,6 +426,8 @@ impl<'a> Graph<'a> {
                     Self { params }
                 }
 
+                #from_le_bytes
+
                 /// The forward and backward pass for `x` against `target`, sending every
                 /// parameter gradient to `sink`. Returns the losses.
                 pub fn backward_into<S: ::backprop::kernel::GradientSink<#scalar, #count>>(
@@ -450,6 +454,8 @@ impl<'a> Graph<'a> {
                     ::backprop::init::init_params(params.as_array_mut(), #name::LAYERS, seed);
                     Self { params }
                 }
+
+                #le_bytes
 
                 /// The parameters, in canonical order.
                 pub fn params(&self) -> &#params {
