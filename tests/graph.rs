@@ -274,6 +274,25 @@ graph!(Residual<
 >);
 
 #[test]
+fn graph_budgets_count_every_dense_use() {
+    // Inference: 2·(3·6 + 6·6 + 6·2); training adds the weight gradients, the input
+    // gradients of the second and third dense ops (the first one's input is `x`), and
+    // 2 per parameter.
+    assert_eq!(Residual::FLOPS_INFERENCE, 2 * (18 + 36 + 12));
+    assert_eq!(
+        Residual::FLOPS_TRAIN,
+        2 * (18 + 36 + 12) * 2 + 2 * (36 + 12) + 2 * Residual::PARAMS as u64
+    );
+    // A shared layer is computed (and differentiated) once per use.
+    graph!(Siamese< input a[4]; input b[4]; ea = dense(a, 3) |> tanh;
+        eb = dense(b, 3, shared = ea) |> tanh; y = dense(sub(ea, eb), 1); loss mse(y); >);
+    assert_eq!(Siamese::PARAMS, 4 * 3 + 3 + 3 + 1);
+    assert_eq!(Siamese::FLOPS_INFERENCE, 2 * (12 + 12 + 3));
+    // It sums its gradient in an array in `train_step`, which the bound counts.
+    const _: () = assert!(Siamese::TRAIN_STACK_BYTES > 3 * Siamese::PARAM_BYTES);
+}
+
+#[test]
 fn a_graph_with_one_input_and_one_loss_is_a_network() {
     fn as_network<N: Network>(net: &N, x: &N::Input, t: &N::Output) -> (N::Output, N::Scalar) {
         let report = backprop::gradcheck(net, x, t);
@@ -376,8 +395,12 @@ graph!(Desugared<
 
 #[test]
 fn an_mlp_is_the_graph_it_desugars_to() {
-    // Both macros lower to one DAG, node for node, which both draw the same way.
+    // Both macros lower to one DAG, node for node, which both draw the same way and
+    // count the same way.
     assert_eq!(Chain::DOT, Desugared::DOT);
+    assert_eq!(Chain::FLOPS_INFERENCE, Desugared::FLOPS_INFERENCE);
+    assert_eq!(Chain::FLOPS_TRAIN, Desugared::FLOPS_TRAIN);
+    assert_eq!(Chain::TRAIN_STACK_BYTES, Desugared::TRAIN_STACK_BYTES);
     assert_eq!(Chain::LAYERS, Desugared::LAYERS);
     let chain = Chain::new(4);
     let graph = Desugared::from_params(*chain.params());

@@ -12,6 +12,46 @@ mlp!(Wide<256 => relu 256 => relu 256 => identity 10; loss mse>);
 /// What a thread needs before it runs any of our code: its start-up and the closure.
 const THREAD_ALLOWANCE: usize = 32 * 1024;
 
+backprop::graph!(WideGraph<
+    input x[256];
+    input y[256];
+    h = dense(x, 256) |> relu;
+    g = dense(y, 256) |> relu;
+    r = add(h, concat(slice(g, 0..128), slice(h, 128..256)));
+    s = dense(r, 256) |> relu;
+    out = dense(s, 10);
+    loss mse(out);
+>);
+
+/// The same bound for a `graph!` network: two inputs, a residual sum, slices.
+#[test]
+fn graph_train_step_fits_in_its_stack_budget() {
+    const _: () = assert!(WideGraph::TRAIN_STACK_BYTES < 96 * 1024);
+    const _: () = assert!(WideGraph::PARAM_BYTES > 8 * WideGraph::TRAIN_STACK_BYTES);
+    let mut net = WideGraph::new_boxed(3);
+    let mut opt = Adam::new_boxed(1e-3);
+    let mut grads: Box<[f32; WideGraph::PARAMS]> = Storage::zeroed();
+    let input = WideGraphInput {
+        x: [0.25; 256],
+        y: [-0.25; 256],
+    };
+    let target = WideGraphOutput { out: [0.5; 10] };
+    let before = net.loss(&input, &target).total;
+    let after = std::thread::Builder::new()
+        .stack_size(WideGraph::TRAIN_STACK_BYTES + THREAD_ALLOWANCE)
+        .spawn(move || {
+            for _ in 0..20 {
+                net.train_step(&input, &target, &mut opt);
+            }
+            net.backward(&input, &target, &mut grads);
+            net.loss(&input, &target).total
+        })
+        .expect("the thread starts")
+        .join()
+        .expect("the thread finishes");
+    assert!(after < before, "{after} !< {before}");
+}
+
 #[test]
 fn train_step_fits_in_its_stack_budget() {
     const _: () = assert!(Wide::TRAIN_STACK_BYTES < 64 * 1024);

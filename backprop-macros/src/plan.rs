@@ -48,13 +48,13 @@ pub struct Plan {
 
 /// What one step costs, counted from the shapes: the figures behind the generated
 /// `FLOPS_*` and `*_BYTES` consts.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Budget {
     /// `Σ 2·inputs·units` over the dense layers: one multiply and one add per weight.
     pub flops_inference: u64,
     /// The forward pass, the weight gradients (`2·inputs·units` per layer), the input
-    /// gradients of every layer but the first (`2·inputs·units`), and an SGD update
-    /// (`2` per parameter).
+    /// gradients of every layer whose input needs one (all but the first of a chain,
+    /// `2·inputs·units`), and an SGD update (`2` per parameter).
     pub flops_train: u64,
     /// An upper bound on the stack `train_step` and `backward` use, in bytes.
     pub train_stack_bytes: usize,
@@ -115,7 +115,13 @@ pub fn plan(dag: &Dag, order: &[NodeId]) -> Result<Plan, PlanError> {
             return Err(PlanError::SharedKernelInput(dag.graph[node].span));
         }
     }
-    let budget = budget(dag, &strategies);
+    let needs = dag.needs_gradient(order);
+    let budget = budget(
+        dag,
+        &needs,
+        |node| strategies[node.index()] == Strategy::Unrolled,
+        0,
+    );
     Ok(Plan { strategies, budget })
 }
 
@@ -158,13 +164,19 @@ impl Plan {
 }
 
 /// The budgets of `dag` under `strategies`.
-fn budget(dag: &Dag, strategies: &[Strategy]) -> Budget {
+pub fn budget(
+    dag: &Dag,
+    needs_gradient: &[bool],
+    unrolled: impl Fn(NodeId) -> bool,
+    extra_elements: usize,
+) -> Budget {
     let mut flops_inference: u64 = 0;
     let mut flops_train: u64 = 0;
     // Elements of every array and local the backward pass keeps: each vector's values
-    // and gradient, the input, target and error, the copies unrolled layers make of
-    // their parameters and the gradients they hand over, one kernel chunk.
-    let mut elements: usize = 0;
+    // and gradient, the inputs, targets and errors, the copies written-out layers make
+    // of their parameters and the gradients they hand over, one kernel chunk, and what
+    // the caller adds (a gradient array its `train_step` sums in).
+    let mut elements: usize = extra_elements;
     for node in dag.graph.node_indices() {
         let width = dag.graph[node].width;
         elements += 2 * width;
@@ -174,15 +186,20 @@ fn budget(dag: &Dag, strategies: &[Strategy]) -> Budget {
         let weights = (dense.inputs * width) as u64;
         flops_inference += 2 * weights;
         flops_train += 4 * weights;
-        if dense.layer > 1 {
+        // The input's gradient, where one is needed (never for a network input).
+        let producer = dag.inputs(node).first().copied();
+        if producer.is_some_and(|p| needs_gradient.get(p.index()).copied().unwrap_or(false)) {
             flops_train += 2 * weights;
         }
-        if strategies[node.index()] == Strategy::Unrolled {
+        if unrolled(node) {
             elements += 2 * (dense.inputs * width + width);
         }
     }
     flops_train += 2 * dag.params as u64;
-    elements += 2 * dag.graph[dag.output()].width + 64;
+    for term in &dag.losses {
+        elements += 2 * dag.graph[dag.output_of(term.node)].width;
+    }
+    elements += 64;
     let scalar_bytes = match dag.scalar {
         ScalarType::F32 => 4,
         ScalarType::F64 => 8,

@@ -226,6 +226,27 @@ impl Checker {
     /// as one of the generated code's names for another value.
     fn define(&mut self, name: &Ident, source: Source) -> bool {
         let key = name.to_string();
+        if key.starts_with("r#") {
+            self.errors.push(
+                name.span(),
+                format!("`{key}`: a raw identifier cannot name a value; give it a plain name"),
+            );
+            return false;
+        }
+        if is_keyword(&key) {
+            self.errors.push(
+                name.span(),
+                format!("`{key}` is a Rust keyword, which cannot name a local; give this value another name"),
+            );
+        } else if matches!(source, Source::Value(_)) && is_keyword(&format!("d{key}")) {
+            self.errors.push(
+                name.span(),
+                format!(
+                    "the generated code names this value's gradient `d{key}`, a Rust keyword; \
+                     give this value another name"
+                ),
+            );
+        }
         if RESERVED.contains(&key.as_str()) || key.starts_with("loss_") || key.contains("_from_") {
             self.errors.push(
                 name.span(),
@@ -712,6 +733,20 @@ const RESERVED: &[&str] = &[
     "total",
 ];
 
+/// Whether `word` is a Rust keyword (strict or reserved, in any edition), which no
+/// generated local may be named.
+fn is_keyword(word: &str) -> bool {
+    const KEYWORDS: &[&str] = &[
+        "as", "break", "const", "continue", "crate", "else", "enum", "extern", "false", "fn",
+        "for", "if", "impl", "in", "let", "loop", "match", "mod", "move", "mut", "pub", "ref",
+        "return", "self", "Self", "static", "struct", "super", "trait", "true", "type", "unsafe",
+        "use", "where", "while", "async", "await", "dyn", "abstract", "become", "box", "do",
+        "final", "macro", "override", "priv", "typeof", "unsized", "virtual", "yield", "try",
+        "gen", "_",
+    ];
+    KEYWORDS.contains(&word)
+}
+
 /// Whether one of two value names is a name the generated code derives from the other:
 /// the gradient `dh` of `h`, or a step `h_0` / `h_part2` of `h`.
 fn clash(a: &str, b: &str) -> bool {
@@ -870,6 +905,22 @@ mod tests {
             all[1].starts_with("`dx` would read as a name the generated code derives from `x`")
         );
         assert!(all[2].starts_with("`x_0` would read as"));
+    }
+
+    #[test]
+    fn keywords_cannot_name_values_or_their_gradients() {
+        assert_eq!(
+            messages(quote!(Net< input fn[2]; o = dense(fn, 1); loss mse(o); >)),
+            [
+                "`fn` is a Rust keyword, which cannot name a local; give this value another name",
+                "the generated code names this value's gradient `do`, a Rust keyword; give \
+                 this value another name",
+            ]
+        );
+        assert!(
+            messages(quote!(Net< input x[2]; yn = dense(x, 1); loss mse(yn); >))[0]
+                .contains("`dyn`")
+        );
     }
 
     #[test]

@@ -16,6 +16,7 @@ use syn::{Attribute, Visibility};
 
 use crate::graph::{Dag, NodeId, Op};
 use crate::names::{Activation, ActivationFn, Codegen, DerivativeOf, LossFn, LossForm, ScalarType};
+use crate::plan::Budget;
 
 /// What the user wrote around the graph.
 pub struct Header {
@@ -74,6 +75,8 @@ struct Graph<'a> {
     /// The `backprop::Layer` entries, in parameter order.
     layers: Vec<(DenseParams, &'static str, &'static str)>,
     params: usize,
+    /// The FLOP counts and the stack bound, as `mlp!` counts them.
+    budget: Budget,
 }
 
 /// The network's items, or the graph error that prevents them.
@@ -93,6 +96,7 @@ impl<'a> Graph<'a> {
             losses: Vec::new(),
             layers: Vec::new(),
             params: dag.params,
+            budget: Budget::default(),
         };
         let mut refs: Vec<Option<Ref>> = vec![None; dag.graph.node_count()];
         for &id in &dag.inputs {
@@ -154,6 +158,22 @@ impl<'a> Graph<'a> {
                 value,
             });
         }
+        // A network that shares weights sums its gradient in an array in `train_step`.
+        let shares = graph
+            .steps
+            .iter()
+            .any(|step| matches!(step.op, Op::Dense(dense) if dense.shared));
+        let extra = if shares { dag.params } else { 0 };
+        let needs = dag.needs_gradient(order);
+        let unrolled = |node: NodeId| match dag.graph[node].op {
+            Op::Dense(dense) => graph.unrolled(DenseParams {
+                offset: dense.weights,
+                inputs: dense.inputs,
+                units: dag.graph[node].width,
+            }),
+            _ => false,
+        };
+        graph.budget = crate::plan::budget(dag, &needs, unrolled, extra);
         graph
     }
 
@@ -358,6 +378,9 @@ impl<'a> Graph<'a> {
         );
         let losses_doc = format!(" The loss of [`{name}`]: the weighted total and each term.");
         let network = self.network_impl();
+        let flops_inference = Literal::u64_unsuffixed(self.budget.flops_inference);
+        let flops_train = Literal::u64_unsuffixed(self.budget.flops_train);
+        let train_stack_bytes = lit(self.budget.train_stack_bytes);
         let boxed = crate::codegen::boxed_constructor(name, &scalar, self.params);
         let (from_le_bytes, le_bytes) =
             crate::codegen::le_bytes_methods(&zero, self.params, self.dag.scalar.row().bytes);
@@ -405,8 +428,22 @@ impl<'a> Graph<'a> {
             impl #name {
                 /// The number of parameters: every dense layer's weights and biases.
                 pub const PARAMS: usize = #count;
-                /// Bytes of the parameters.
+                /// Bytes of the parameters (and of a gradient array for `backward`).
                 pub const PARAM_BYTES: usize = Self::PARAMS * ::core::mem::size_of::<#scalar>();
+                /// Floating-point operations of one `forward`: `Σ 2·inputs·units` over the
+                /// dense ops, a shared layer once per use (the other ops, activations and
+                /// losses are not counted).
+                pub const FLOPS_INFERENCE: u64 = #flops_inference;
+                /// Floating-point operations of one `train_step` with plain SGD: the
+                /// forward pass, `2·inputs·units` per dense op for the weight gradients
+                /// and again for its input's gradient where one is needed, and `2` per
+                /// parameter for the update.
+                pub const FLOPS_TRAIN: u64 = #flops_train;
+                /// An upper bound on the stack `train_step` and `backward` use, in bytes,
+                /// in debug and release builds: every array and local of one pass, three
+                /// times over, plus 4 KiB. Optimizer state is the optimizer's own (see its
+                /// `STATE_BYTES`).
+                pub const TRAIN_STACK_BYTES: usize = #train_stack_bytes;
                 /// The dense layers in parameter order (a shared layer once), with
                 /// their parameters' offsets.
                 pub const LAYERS: &'static [::backprop::Layer] = &[#(#layers),*];
