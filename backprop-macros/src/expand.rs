@@ -18,6 +18,11 @@ pub fn expand(input: TokenStream) -> TokenStream {
         vis: ast.vis.clone(),
         name: ast.name.clone(),
     };
+    if let Some(error) = codegen::name_error(&header.name) {
+        let mut tokens = error.to_compile_error();
+        tokens.extend(codegen::stub(&header));
+        return tokens;
+    }
     let generated = check::check(&ast)
         .map(|spec| graph::build(&spec))
         .and_then(|dag| codegen::emit(&header, &dag));
@@ -48,6 +53,15 @@ pub fn expand_graph(input: TokenStream) -> TokenStream {
         vis: ast.vis.clone(),
         name: ast.name.clone(),
     };
+    if let Some(error) = codegen::name_error(&header.name) {
+        let mut tokens = error.to_compile_error();
+        tokens.extend(codegen::stub(&Header {
+            attrs: header.attrs,
+            vis: header.vis,
+            name: header.name,
+        }));
+        return tokens;
+    }
     let generated = crate::lang::check::check(&ast)
         .map(|spec| graph::lower(&spec))
         .and_then(|dag| crate::lang::codegen::emit(&header, &dag));
@@ -160,6 +174,28 @@ mod tests {
         let unrolled = expand(quote!(E<2 => tanh 2 => sigmoid 1; loss mse>)).to_string();
         assert!(unrolled.contains(":: backprop :: activation :: exact :: sigmoid"));
         assert!(unrolled.contains(":: backprop :: activation :: tanh"));
+    }
+
+    #[test]
+    fn a_network_named_like_a_generic_parameter_is_an_error() {
+        for name in ["P", "O", "B"] {
+            let name = proc_macro2::Ident::new(name, proc_macro2::Span::call_site());
+            let mlp = expand(quote!(#name<2 => relu 1; loss mse>)).to_string();
+            let graph =
+                super::expand_graph(quote!(#name< input x[2]; y = dense(x, 1); loss mse(y); >));
+            for out in [mlp, graph.to_string()] {
+                assert!(
+                    out.contains("generic parameter of the generated impls"),
+                    "{out}"
+                );
+                assert!(out.contains(&format!("struct {name} {{ }}")), "{out}");
+            }
+        }
+        assert!(
+            !expand(quote!(Pn<2 => relu 1; loss mse>))
+                .to_string()
+                .contains("compile_error")
+        );
     }
 
     #[test]

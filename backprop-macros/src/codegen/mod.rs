@@ -209,6 +209,28 @@ pub fn serde_impls(name: &Ident, scalar: &TokenStream, params: usize) -> TokenSt
     }
 }
 
+/// The generic parameters the generated impls declare and name the network beside
+/// (storage `P`, optimizer `O`, block size `B`): a network of the same name would be
+/// shadowed by them there. (`S` and `D` are declared too, where the network's name is
+/// not used.)
+const GENERIC_NAMES: &[&str] = &["P", "O", "B"];
+
+/// An error at the network's name if the generated code cannot use it: one of the
+/// generic parameters its impls declare.
+pub fn name_error(name: &Ident) -> Option<syn::Error> {
+    let word = name.to_string();
+    GENERIC_NAMES.contains(&word.as_str()).then(|| {
+        syn::Error::new(
+            name.span(),
+            format!(
+                "`{word}` is also a generic parameter of the generated impls ({}); give the \
+                 network a longer name",
+                GENERIC_NAMES.join(", ")
+            ),
+        )
+    })
+}
+
 /// A stub with the network's name, emitted next to errors so that uses of the type
 /// do not add "cannot find type" errors to the real ones.
 pub fn stub(header: &Header) -> TokenStream {
