@@ -12,6 +12,17 @@ mlp!(Wide<256 => relu 256 => relu 256 => identity 10; loss mse>);
 /// What a thread needs before it runs any of our code: its start-up and the closure.
 const THREAD_ALLOWANCE: usize = 32 * 1024;
 
+/// Runs `work` on a thread whose whole stack is `bytes`: if `work` needs more, the
+/// thread overflows its stack and the test aborts.
+fn on_a_stack_of<R: Send + 'static>(bytes: usize, work: impl FnOnce() -> R + Send + 'static) -> R {
+    std::thread::Builder::new()
+        .stack_size(bytes)
+        .spawn(work)
+        .expect("the thread starts")
+        .join()
+        .expect("the thread finishes")
+}
+
 backprop::graph!(WideGraph<
     input x[256];
     input y[256];
@@ -37,18 +48,13 @@ fn graph_train_step_fits_in_its_stack_budget() {
     };
     let target = WideGraphOutput { out: [0.5; 10] };
     let before = net.loss(&input, &target).total;
-    let after = std::thread::Builder::new()
-        .stack_size(WideGraph::TRAIN_STACK_BYTES + THREAD_ALLOWANCE)
-        .spawn(move || {
-            for _ in 0..20 {
-                net.train_step(&input, &target, &mut opt);
-            }
-            net.backward(&input, &target, &mut grads);
-            net.loss(&input, &target).total
-        })
-        .expect("the thread starts")
-        .join()
-        .expect("the thread finishes");
+    let after = on_a_stack_of(WideGraph::TRAIN_STACK_BYTES + THREAD_ALLOWANCE, move || {
+        for _ in 0..20 {
+            net.train_step(&input, &target, &mut opt);
+        }
+        net.backward(&input, &target, &mut grads);
+        net.loss(&input, &target).total
+    });
     assert!(after < before, "{after} !< {before}");
 }
 
@@ -64,18 +70,13 @@ fn train_step_fits_in_its_stack_budget() {
     let x = [0.25f32; 256];
     let t = [0.5f32; 10];
     let before = net.loss(&x, &t);
-    let after = std::thread::Builder::new()
-        .stack_size(Wide::TRAIN_STACK_BYTES + THREAD_ALLOWANCE)
-        .spawn(move || {
-            for _ in 0..20 {
-                net.train_step(&x, &t, &mut opt);
-            }
-            net.backward(&x, &t, &mut grads);
-            net.loss(&x, &t)
-        })
-        .expect("the thread starts")
-        .join()
-        .expect("the thread finishes");
+    let after = on_a_stack_of(Wide::TRAIN_STACK_BYTES + THREAD_ALLOWANCE, move || {
+        for _ in 0..20 {
+            net.train_step(&x, &t, &mut opt);
+        }
+        net.backward(&x, &t, &mut grads);
+        net.loss(&x, &t)
+    });
     assert!(after < before, "{after} !< {before}");
 }
 
@@ -100,20 +101,15 @@ fn a_million_parameters_build_and_train_on_a_default_stack() {
     const _: () = assert!(Million::PARAMS > 1_000_000);
     const _: () = assert!(Million::TRAIN_STACK_BYTES < 128 * 1024);
     let x: [f32; 1024] = core::array::from_fn(|i| (i % 7) as f32 / 7.0 - 0.4);
-    let (before, after) = std::thread::Builder::new()
-        .stack_size(2 << 20)
-        .spawn(move || {
-            let mut net = Million::new_boxed(5);
-            let mut opt = Adam::new_boxed(1e-4);
-            let before = net.loss(&x, &[0.5]);
-            for _ in 0..3 {
-                net.train_step(&x, &[0.5], &mut opt);
-            }
-            (before, net.loss(&x, &[0.5]))
-        })
-        .expect("the thread starts")
-        .join()
-        .expect("building and training finish on a 2 MiB stack");
+    let (before, after) = on_a_stack_of(2 << 20, move || {
+        let mut net = Million::new_boxed(5);
+        let mut opt = Adam::new_boxed(1e-4);
+        let before = net.loss(&x, &[0.5]);
+        for _ in 0..3 {
+            net.train_step(&x, &[0.5], &mut opt);
+        }
+        (before, net.loss(&x, &[0.5]))
+    });
     assert!(after < before, "{after} !< {before}");
 }
 
@@ -130,21 +126,16 @@ backprop::graph!(MillionGraph<
 fn a_million_parameter_graph_builds_and_trains_on_a_default_stack() {
     const _: () = assert!(MillionGraph::PARAMS > 1_000_000);
     let x: [f32; 1024] = core::array::from_fn(|i| (i % 7) as f32 / 7.0 - 0.4);
-    let (before, after) = std::thread::Builder::new()
-        .stack_size(2 << 20)
-        .spawn(move || {
-            let mut net = MillionGraph::new_boxed(5);
-            let mut opt = Adam::new_boxed(1e-4);
-            let (input, target) = (MillionGraphInput { x }, MillionGraphOutput { y: [0.5] });
-            let before = net.loss(&input, &target).total;
-            for _ in 0..3 {
-                net.train_step(&input, &target, &mut opt);
-            }
-            (before, net.loss(&input, &target).total)
-        })
-        .expect("the thread starts")
-        .join()
-        .expect("building and training finish on a 2 MiB stack");
+    let (before, after) = on_a_stack_of(2 << 20, move || {
+        let mut net = MillionGraph::new_boxed(5);
+        let mut opt = Adam::new_boxed(1e-4);
+        let (input, target) = (MillionGraphInput { x }, MillionGraphOutput { y: [0.5] });
+        let before = net.loss(&input, &target).total;
+        for _ in 0..3 {
+            net.train_step(&input, &target, &mut opt);
+        }
+        (before, net.loss(&input, &target).total)
+    });
     assert!(after < before, "{after} !< {before}");
     // Built in place, it is the network `new` builds.
     let small_graph = |seed| {
