@@ -24,15 +24,40 @@ macro_rules! graph_check {
                 let net32 = N32::new(seed);
                 let params64: [f64; N64::PARAMS] = net32.params().map(f64::from);
                 let mut net64 = N64::from_params(params64);
-                let x = I64 { $($input: core::array::from_fn::<f64, $iw, _>(|_| rng.uniform(1.0)),)* };
-                #[allow(unused_mut)]
-                let mut t = O64 { $($output: core::array::from_fn::<f64, $ow, _>(|_| 0.05 + 0.9 * rng.next_f64()),)* };
-                $($(
-                    // A softmax's target is a distribution.
-                    let _: &str = stringify!($dist);
-                    let total: f64 = t.$output.iter().sum();
-                    t.$output.iter_mut().for_each(|v| *v /= total);
-                )?)*
+                let mut sample = || {
+                    let x = I64 { $($input: core::array::from_fn::<f64, $iw, _>(|_| rng.uniform(1.0)),)* };
+                    #[allow(unused_mut)]
+                    let mut t = O64 { $($output: core::array::from_fn::<f64, $ow, _>(|_| 0.05 + 0.9 * rng.next_f64()),)* };
+                    $($(
+                        // A softmax's target is a distribution.
+                        let _: &str = stringify!($dist);
+                        let total: f64 = t.$output.iter().sum();
+                        t.$output.iter_mut().for_each(|v| *v /= total);
+                    )?)*
+                    (x, t)
+                };
+                let (x, t) = sample();
+                // The block pass over three samples is the sum of the three passes.
+                let block = [sample(), sample(), (x, t)];
+                let mut block_grads = [0.0; N64::PARAMS];
+                let mut sample_grads = [0.0; N64::PARAMS];
+                let mut sink = backprop::kernel::Accumulate::new(net64.params(), &mut block_grads);
+                let block_loss = N64::backward_block_into(&mut sink, block.each_ref().map(|s| &s.0), block.each_ref().map(|s| &s.1));
+                let mut sample_loss = 0.0;
+                for (bx, bt) in &block {
+                    sample_loss += net64.backward(bx, bt, &mut sample_grads).total;
+                }
+                assert!((block_loss - sample_loss).abs() <= 1e-12 * sample_loss.abs().max(1.0), "{}: block loss {block_loss} vs {sample_loss}", stringify!($test));
+                for (b, g) in block_grads.iter().zip(&sample_grads) {
+                    assert!((b - g).abs() <= 1e-12 * g.abs().max(1.0), "{}: block gradient {b} vs {g}", stringify!($test));
+                }
+                let outputs = net64.forward_block(block.each_ref().map(|s| &s.0));
+                for (out, (bx, _)) in outputs.iter().zip(&block) {
+                    let one = net64.forward(bx);
+                    $(for (a, b) in out.$output.iter().zip(&one.$output) {
+                        assert!((a - b).abs() <= 1e-12 * b.abs().max(1.0), "{}: block output {a} vs {b}", stringify!($test));
+                    })*
+                }
                 let mut grads = [0.0; N64::PARAMS];
                 let losses = net64.backward(&x, &t, &mut grads);
                 assert!((losses.total - net64.loss(&x, &t).total).abs() < 1e-12);

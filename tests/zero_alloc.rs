@@ -167,14 +167,42 @@ fn graph_networks_never_allocate() {
             total += net.loss(&x, &t).total;
             total += net.backward(&x, &t, &mut grads).total;
             total += net.train_step(&x, &t, &mut adam).total;
+            total += net
+                .forward_block([&x, &x])
+                .map(|out| out.v[0])
+                .iter()
+                .sum::<f32>();
+            let mut sink = backprop::kernel::Accumulate::new(net.params(), &mut grads);
+            total += Graph::backward_block_into(&mut sink, [&x, &x, &x], [&t, &t, &t]);
         }
     });
     assert_eq!(count, 0, "{count} allocations");
     assert!(total.is_finite());
 }
 
+backprop::graph!(Residual<
+    input x[5];
+    h = dense(x, 7) |> tanh;
+    r = add(h, dense(h, 7) |> tanh);
+    y = dense(r, 2);
+    loss mse(y);
+    scalar f64;
+>);
+
 #[test]
 fn training_and_inference_never_allocate() {
+    // A graph with one input and one loss term, through the trait's batch methods.
+    let mut residual = Residual::new(4);
+    let residual_batch: Vec<([f64; 5], [f64; 2])> = (0..19)
+        .map(|i| {
+            (
+                core::array::from_fn(|j| ((i + j) % 5) as f64 / 5.0),
+                [0.1, -0.1],
+            )
+        })
+        .collect();
+    assert!(run(&mut residual, &residual_batch, 20).is_finite());
+
     let mut small = Small::new(1);
     let small_batch: Vec<([f32; 2], [f32; 1])> = vec![
         ([0.0, 1.0], [1.0]),

@@ -42,6 +42,14 @@ struct Step {
     width: usize,
 }
 
+/// What the generated pass computes on: one sample, or a block of `B` samples (every
+/// value then `[[T; WIDTH]; B]`, every op its batch kernel).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Form {
+    Sample,
+    Block,
+}
+
 /// One of the network's inputs.
 struct Input {
     name: String,
@@ -316,14 +324,21 @@ impl<'a> Graph<'a> {
         let zero = self.literal(0.0);
         let allowed = crate::codegen::lint_allows();
         let dot = crate::dot::of_dag(self.dag);
-        let forward = self.forward_statements();
+        let forward = self.forward_statements(Form::Sample);
+        let block_forward = self.forward_statements(Form::Block);
         let output_values = outputs.iter().map(|&v| {
             let field = ident(&self.steps[v].name);
             quote!(#field,)
         });
-        let loss_plain = self.loss_statements(false);
-        let loss_seeded = self.loss_statements(true);
-        let backward = self.backward_statements();
+        let loss_plain = self.loss_statements(false, Form::Sample);
+        let loss_seeded = self.loss_statements(true, Form::Sample);
+        let block_loss = self.loss_statements(true, Form::Block);
+        let backward = self.backward_statements(Form::Sample);
+        let block_backward = self.backward_statements(Form::Block);
+        let output_fields_block: Vec<Ident> = outputs
+            .iter()
+            .map(|&v| ident(&self.steps[v].name))
+            .collect();
         let total = self.total();
         let loss_locals = loss_fields.iter().map(|f| format_ident!("loss_{}", f));
         let losses_value =
@@ -478,6 +493,23 @@ impl<'a> Graph<'a> {
                     #(#backward)*
                     #losses_value
                 }
+
+                /// The summed total loss of `B` samples, sending the sum of their
+                /// parameter gradients to `sink` (scaled, if it was made with
+                /// [`::backprop::kernel::Accumulate::scaled`]). Every op runs over the
+                /// `B` samples at once through the batch kernels, so each weight is read
+                /// once per block.
+                pub fn backward_block_into<const B: usize>(
+                    sink: &mut ::backprop::kernel::Accumulate<'_, #scalar, #count>,
+                    inputs: [&#input_struct; B],
+                    targets: [&#output_struct; B],
+                ) -> #scalar {
+                    let params = sink.params();
+                    #(#block_forward)*
+                    #(#block_loss)*
+                    #(#block_backward)*
+                    #total
+                }
             }
 
             #boxed
@@ -509,6 +541,14 @@ impl<'a> Graph<'a> {
                     let params = self.params();
                     #(#forward)*
                     #output_struct { #(#output_values)* }
+                }
+
+                /// The outputs for `B` samples at once, every op over the block through the
+                /// batch kernels.
+                pub fn forward_block<const B: usize>(&self, inputs: [&#input_struct; B]) -> [#output_struct; B] {
+                    let params = self.params();
+                    #(#block_forward)*
+                    ::core::array::from_fn(|sample| #output_struct { #(#output_fields_block: #output_fields_block[sample],)* })
                 }
 
                 /// The forward pass for `inputs`, keeping every op's result.
@@ -602,11 +642,10 @@ impl<'a> Graph<'a> {
             trace_layers.push((ident(&self.steps[s].name), ident(&self.steps[after].name)));
         }
         let trace_impl = crate::codegen::trace_impl(&trace, &scalar, &trace_layers);
-        let zero_total = self.literal(0.0);
         quote! {
             #trace_impl
 
-            impl ::backprop::Network for #name {
+            impl<P: ::backprop::Storage<#scalar, #count>> ::backprop::Network for #name<P> {
                 type Scalar = #scalar;
                 type Input = #input_ty;
                 type Output = #output_ty;
@@ -620,10 +659,10 @@ impl<'a> Graph<'a> {
                     #name::LAYERS
                 }
                 fn new(seed: u64) -> Self {
-                    #name::new(seed)
+                    Self::new_in(seed)
                 }
                 fn from_params(params: #params) -> Self {
-                    #name::from_params(params)
+                    Self { params: P::from_array(params) }
                 }
                 fn params(&self) -> &#params {
                     #name::params(self)
@@ -643,6 +682,16 @@ impl<'a> Graph<'a> {
                 fn backward(&self, x: &#input_ty, target: &#output_ty, grads: &mut #params) -> #scalar {
                     #name::backward(self, &#input_struct { #x: *x }, &#output_struct { #y: *target }, grads).total
                 }
+                fn backward_block<const B: usize>(
+                    &self,
+                    xs: [&#input_ty; B],
+                    targets: [&#output_ty; B],
+                    grads: &mut #params,
+                ) -> #scalar {
+                    let (inputs, targets) = (xs.map(|x| #input_struct { #x: *x }), targets.map(|t| #output_struct { #y: *t }));
+                    let mut sink = ::backprop::kernel::Accumulate::new(#name::params(self), grads);
+                    #name::backward_block_into(&mut sink, inputs.each_ref(), targets.each_ref())
+                }
                 fn backward_block_scaled<const B: usize>(
                     &self,
                     xs: [&#input_ty; B],
@@ -650,13 +699,13 @@ impl<'a> Graph<'a> {
                     grads: &mut #params,
                     scale: #scalar,
                 ) -> #scalar {
+                    let (inputs, targets) = (xs.map(|x| #input_struct { #x: *x }), targets.map(|t| #output_struct { #y: *t }));
                     let mut sink = ::backprop::kernel::Accumulate::scaled(#name::params(self), grads, scale);
-                    let mut total = #zero_total;
-                    for (x, target) in xs.into_iter().zip(targets) {
-                        let (x, target) = (#input_struct { #x: *x }, #output_struct { #y: *target });
-                        total += #name::backward_into(&mut sink, &x, &target).total;
-                    }
-                    total
+                    #name::backward_block_into(&mut sink, inputs.each_ref(), targets.each_ref())
+                }
+                fn forward_block<const B: usize>(&self, xs: [&#input_ty; B]) -> [#output_ty; B] {
+                    let inputs = xs.map(|x| #input_struct { #x: *x });
+                    #name::forward_block(self, inputs.each_ref()).map(|outputs| outputs.#y)
                 }
                 fn train_step<O: ::backprop::Optimizer<#params>>(
                     &mut self,
@@ -689,18 +738,39 @@ impl<'a> Graph<'a> {
         quote!(#(#terms)+*)
     }
 
-    fn forward_statements(&self) -> Vec<TokenStream> {
+    fn forward_statements(&self, form: Form) -> Vec<TokenStream> {
         let mut statements: Vec<TokenStream> = self
             .inputs
             .iter()
             .map(|input| {
                 let name = ident(&input.name);
-                quote!(let #name = inputs.#name;)
+                match form {
+                    Form::Sample => quote!(let #name = inputs.#name;),
+                    Form::Block => quote!(let #name = inputs.map(|sample| sample.#name);),
+                }
             })
             .collect();
+        let block = form == Form::Block;
         for (s, step) in self.steps.iter().enumerate() {
             let out = ident(&step.name);
             let args: Vec<Ident> = step.args.iter().map(|a| self.local(*a)).collect();
+            // The element-wise ops over a block: each sample's row through the same kernel.
+            let zip = |function: TokenStream| {
+                let (a, b) = (&args[0], &args[1]);
+                if block {
+                    quote!(::backprop::kernel::zip_rows(&#a, &#b, #function))
+                } else {
+                    quote!(#function(&#a, &#b))
+                }
+            };
+            let each = |function: TokenStream| {
+                let a = &args[0];
+                if block {
+                    quote!(::backprop::kernel::each_row(&#a, #function))
+                } else {
+                    quote!(#function(&#a))
+                }
+            };
             let statement = match &step.op {
                 Op::Dense(_) => {
                     let p = self.dense[s].unwrap_or(DenseParams {
@@ -710,7 +780,14 @@ impl<'a> Graph<'a> {
                     });
                     let (offset, inputs, units) = (lit(p.offset), lit(p.inputs), lit(p.units));
                     let a = &args[0];
-                    if self.unrolled(p) {
+                    if block {
+                        quote! {
+                            let #out = {
+                                let (weights, biases) = ::backprop::kernel::layer::<#offset, #inputs, #units, _, _>(params);
+                                ::backprop::kernel::dense_forward_batch(weights, biases, ::backprop::kernel::rows(&#a))
+                            };
+                        }
+                    } else if self.unrolled(p) {
                         let body = unrolled_forward(p, a);
                         quote!(let #out = #body;)
                     } else {
@@ -723,31 +800,39 @@ impl<'a> Graph<'a> {
                     }
                 }
                 Op::Add => {
-                    let (a, b) = (&args[0], &args[1]);
-                    quote!(let #out = ::backprop::kernel::add(&#a, &#b);)
+                    let value = zip(quote!(::backprop::kernel::add));
+                    quote!(let #out = #value;)
                 }
                 Op::Sub => {
-                    let (a, b) = (&args[0], &args[1]);
-                    quote!(let #out = ::backprop::kernel::sub(&#a, &#b);)
+                    let value = zip(quote!(::backprop::kernel::sub));
+                    quote!(let #out = #value;)
                 }
                 Op::Mul => {
-                    let (a, b) = (&args[0], &args[1]);
-                    quote!(let #out = ::backprop::kernel::mul(&#a, &#b);)
+                    let value = zip(quote!(::backprop::kernel::mul));
+                    quote!(let #out = #value;)
                 }
                 Op::Scale(factor) => {
                     let (a, factor) = (&args[0], self.literal(*factor));
-                    quote!(let #out = ::backprop::kernel::scaled(&#a, #factor);)
+                    if block {
+                        quote!(let #out = ::backprop::kernel::scaled_rows(&#a, #factor);)
+                    } else {
+                        quote!(let #out = ::backprop::kernel::scaled(&#a, #factor);)
+                    }
                 }
                 Op::Concat => {
-                    let (a, b) = (&args[0], &args[1]);
+                    let value = zip(quote!(::backprop::kernel::concat));
                     let ty = self.array_type(step.width);
-                    quote!(let #out: #ty = ::backprop::kernel::concat(&#a, &#b);)
+                    if block {
+                        quote!(let #out: [#ty; B] = #value;)
+                    } else {
+                        quote!(let #out: #ty = #value;)
+                    }
                 }
                 Op::Slice { start, end } => {
-                    let a = &args[0];
                     let (start, len, n) =
                         (lit(*start), lit(end - start), lit(self.width(step.args[0])));
-                    quote!(let #out = ::backprop::kernel::slice::<#start, #len, #n, _>(&#a);)
+                    let value = each(quote!(::backprop::kernel::slice::<#start, #len, #n, _>));
+                    quote!(let #out = #value;)
                 }
                 // Steps hold neither inputs nor losses.
                 Op::StopGradient | Op::Input | Op::Loss(_) => {
@@ -758,8 +843,9 @@ impl<'a> Graph<'a> {
                     let a = &args[0];
                     // After a written-out layer, the values come one at a time, where
                     // some exact functions are the faster ones (as in `mlp!`).
-                    let small = matches!(step.args[0], Ref::Step(p) if self.dense[p].is_some_and(|d| self.unrolled(d)));
-                    self.activation(*activation, &out, a, small)
+                    let small = !block
+                        && matches!(step.args[0], Ref::Step(p) if self.dense[p].is_some_and(|d| self.unrolled(d)));
+                    self.activation(*activation, &out, a, small, form)
                 }
             };
             statements.push(statement);
@@ -773,9 +859,15 @@ impl<'a> Graph<'a> {
         out: &Ident,
         input: &Ident,
         small: bool,
+        form: Form,
     ) -> TokenStream {
+        let block = form == Form::Block;
         if activation.kind == Activation::Softmax {
-            return quote!(let #out = ::backprop::kernel::softmax(&#input););
+            return if block {
+                quote!(let #out = ::backprop::kernel::softmax_rows(&#input);)
+            } else {
+                quote!(let #out = ::backprop::kernel::softmax(&#input);)
+            };
         }
         let Some((function, _, _)) = activation.row().functions else {
             return quote!(let #out = #input;);
@@ -790,7 +882,11 @@ impl<'a> Graph<'a> {
             quote!(::backprop::activation::#function)
         };
         let f = self.with_param(path, activation.param);
-        quote!(let #out = ::backprop::kernel::map(&#input, #f);)
+        if block {
+            quote!(let #out = ::backprop::kernel::map_rows(&#input, #f);)
+        } else {
+            quote!(let #out = ::backprop::kernel::map(&#input, #f);)
+        }
     }
 
     /// A function for `map` or `chain`: the path, or a closure passing the parameter.
@@ -819,7 +915,8 @@ impl<'a> Graph<'a> {
         }
     }
 
-    fn loss_statements(&self, seed: bool) -> Vec<TokenStream> {
+    fn loss_statements(&self, seed: bool, form: Form) -> Vec<TokenStream> {
+        let block = form == Form::Block;
         let needs = self.needs_gradient();
         let fields = self.loss_fields();
         self.losses
@@ -847,32 +944,58 @@ impl<'a> Graph<'a> {
                     let p = self.literal(p);
                     quote!(, #p)
                 });
+                // The targets: one sample's, or each sample's row of the block.
+                let targets = if block {
+                    quote!(targets.map(|sample| &sample.#value))
+                } else {
+                    quote!(&targets.#value)
+                };
                 let call = match row.form {
                     LossForm::Kernel { function, .. } => {
-                        let function = ident(function);
-                        quote!(::backprop::kernel::#function(#args, &targets.#value #param))
+                        let function = if block {
+                            format_ident!("{}_rows", function)
+                        } else {
+                            ident(function)
+                        };
+                        quote!(::backprop::kernel::#function(#args, #targets #param))
                     }
                     LossForm::SquaredError { scale, mean } => {
                         // (loss, gradient) as the kernels give them.
                         let n = self.steps[term.value].width as f64;
                         let divisor = if mean { n } else { 1.0 };
                         let factor = self.literal(2.0 * scale / divisor);
-                        let sum = quote!(::backprop::kernel::sum_of_squares(&error));
+                        let sum = if block {
+                            quote!(::backprop::kernel::sum_of_squares_rows(&error))
+                        } else {
+                            quote!(::backprop::kernel::sum_of_squares(&error))
+                        };
                         let loss = if scale / divisor == 1.0 {
                             sum
                         } else {
                             let scale = self.literal(scale / divisor);
                             quote!(#scale * #sum)
                         };
-                        quote! {{
-                            let error = ::backprop::kernel::sub(&#value, &targets.#value);
-                            (#loss, ::backprop::kernel::scaled(&error, #factor))
-                        }}
+                        if block {
+                            quote! {{
+                                let error = ::backprop::kernel::sub_rows(&#value, #targets);
+                                (#loss, ::backprop::kernel::scaled_rows(&error, #factor))
+                            }}
+                        } else {
+                            quote! {{
+                                let error = ::backprop::kernel::sub(&#value, #targets);
+                                (#loss, ::backprop::kernel::scaled(&error, #factor))
+                            }}
+                        }
                     }
                 };
                 let weighted = if seed && term.weight != 1.0 && gradient.to_string() != "_" {
                     let weight = self.literal(term.weight);
-                    quote!(let #gradient = ::backprop::kernel::scaled(&#gradient, #weight);)
+                    let scaled = if block {
+                        quote!(::backprop::kernel::scaled_rows)
+                    } else {
+                        quote!(::backprop::kernel::scaled)
+                    };
+                    quote!(let #gradient = #scaled(&#gradient, #weight);)
                 } else {
                     quote!()
                 };
@@ -902,7 +1025,30 @@ impl<'a> Graph<'a> {
         needs
     }
 
-    fn backward_statements(&self) -> Vec<TokenStream> {
+    fn backward_statements(&self, form: Form) -> Vec<TokenStream> {
+        let block = form == Form::Block;
+        // The batch kernel of an element-wise function, or the function itself.
+        let zip = |function: TokenStream, a: &dyn quote::ToTokens, b: &dyn quote::ToTokens| {
+            if block {
+                quote!(::backprop::kernel::zip_rows(&#a, &#b, #function))
+            } else {
+                quote!(#function(&#a, &#b))
+            }
+        };
+        let each = |function: TokenStream, a: &dyn quote::ToTokens| {
+            if block {
+                quote!(::backprop::kernel::each_row(&#a, #function))
+            } else {
+                quote!(#function(&#a))
+            }
+        };
+        let scaled = |a: &dyn quote::ToTokens, factor: TokenStream| {
+            if block {
+                quote!(::backprop::kernel::scaled_rows(&#a, #factor))
+            } else {
+                quote!(::backprop::kernel::scaled(&#a, #factor))
+            }
+        };
         let needs = self.needs_gradient();
         // By step: the locals its consumers bind for it.
         let mut received: Vec<Vec<Ident>> = vec![Vec::new(); self.steps.len()];
@@ -931,7 +1077,7 @@ impl<'a> Graph<'a> {
                 [first, rest @ ..] => {
                     let mut sum = quote!(#first);
                     for part in rest {
-                        sum = quote!(::backprop::kernel::add(&#sum, &#part));
+                        sum = zip(quote!(::backprop::kernel::add), &sum, part);
                     }
                     quote!(let #gradient = #sum;)
                 }
@@ -953,7 +1099,18 @@ impl<'a> Graph<'a> {
                     });
                     let (offset, inputs, units) = (lit(p.offset), lit(p.inputs), lit(p.units));
                     let x = arg(0);
-                    if self.unrolled(p) {
+                    if block {
+                        let rows = quote!(::backprop::kernel::rows(&#x));
+                        match wants(0) {
+                            Some(p) => sent.push((
+                                p,
+                                quote!(sink.dense_batch::<#offset, #inputs, #units, B>(#rows, &#gradient)),
+                            )),
+                            None => statements.push(quote! {
+                                sink.dense_params_batch::<#offset, #inputs, #units, B>(#rows, &#gradient);
+                            }),
+                        }
+                    } else if self.unrolled(p) {
                         let body = unrolled_backward(p, &x, &gradient, wants(0).is_some());
                         match wants(0) {
                             Some(p) => sent.push((p, body)),
@@ -984,49 +1141,43 @@ impl<'a> Graph<'a> {
                     }
                     if let Some(p) = wants(1) {
                         let minus = self.literal(-1.0);
-                        sent.push((p, quote!(::backprop::kernel::scaled(&#gradient, #minus))));
+                        sent.push((p, scaled(&gradient, minus)));
                     }
                 }
                 Op::Mul => {
                     let (a, b) = (arg(0), arg(1));
                     if let Some(p) = wants(0) {
-                        sent.push((p, quote!(::backprop::kernel::mul(&#gradient, &#b))));
+                        sent.push((p, zip(quote!(::backprop::kernel::mul), &gradient, &b)));
                     }
                     if let Some(p) = wants(1) {
-                        sent.push((p, quote!(::backprop::kernel::mul(&#gradient, &#a))));
+                        sent.push((p, zip(quote!(::backprop::kernel::mul), &gradient, &a)));
                     }
                 }
                 Op::Scale(factor) => {
                     if let Some(p) = wants(0) {
                         let factor = self.literal(*factor);
-                        sent.push((p, quote!(::backprop::kernel::scaled(&#gradient, #factor))));
+                        sent.push((p, scaled(&gradient, factor)));
                     }
                 }
                 Op::Concat => {
                     let (a, c) = (self.width(step.args[0]), step.width);
                     if let Some(p) = wants(0) {
                         let (start, len, n) = (lit(0), lit(a), lit(c));
-                        sent.push((
-                            p,
-                            quote!(::backprop::kernel::slice::<#start, #len, #n, _>(&#gradient)),
-                        ));
+                        let slice = quote!(::backprop::kernel::slice::<#start, #len, #n, _>);
+                        sent.push((p, each(slice, &gradient)));
                     }
                     if let Some(p) = wants(1) {
                         let (start, len, n) = (lit(a), lit(c - a), lit(c));
-                        sent.push((
-                            p,
-                            quote!(::backprop::kernel::slice::<#start, #len, #n, _>(&#gradient)),
-                        ));
+                        let slice = quote!(::backprop::kernel::slice::<#start, #len, #n, _>);
+                        sent.push((p, each(slice, &gradient)));
                     }
                 }
                 Op::Slice { start, end } => {
                     if let Some(p) = wants(0) {
                         let (start, len, n) =
                             (lit(*start), lit(end - start), lit(self.width(step.args[0])));
-                        sent.push((
-                            p,
-                            quote!(::backprop::kernel::pad::<#start, #len, #n, _>(&#gradient)),
-                        ));
+                        let pad = quote!(::backprop::kernel::pad::<#start, #len, #n, _>);
+                        sent.push((p, each(pad, &gradient)));
                     }
                 }
                 // Steps hold neither inputs nor losses.
@@ -1035,7 +1186,11 @@ impl<'a> Graph<'a> {
                     if let Some(p) = wants(0) {
                         let out = ident(&step.name);
                         let back = if activation.kind == Activation::Softmax {
-                            quote!(::backprop::kernel::softmax_backward(&#gradient, &#out))
+                            zip(
+                                quote!(::backprop::kernel::softmax_backward),
+                                &gradient,
+                                &out,
+                            )
                         } else if let Some((_, derivative, of)) = activation.row().functions {
                             let at = match of {
                                 DerivativeOf::Input => arg(0),
@@ -1046,7 +1201,11 @@ impl<'a> Graph<'a> {
                                 quote!(::backprop::activation::#derivative),
                                 activation.param,
                             );
-                            quote!(::backprop::kernel::chain(&#gradient, &#at, #f))
+                            if block {
+                                quote!(::backprop::kernel::chain_rows(&#gradient, &#at, #f))
+                            } else {
+                                quote!(::backprop::kernel::chain(&#gradient, &#at, #f))
+                            }
                         } else {
                             quote!(#gradient)
                         };

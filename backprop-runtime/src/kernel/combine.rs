@@ -19,6 +19,39 @@ pub fn add<T: Scalar, const N: usize>(a: &[T; N], b: &[T; N]) -> [T; N] {
     core::array::from_fn(|i| a[i] + b[i])
 }
 
+/// `f` of each of `B` samples' pair of rows: the batch form of [`add`], [`mul`],
+/// [`concat`] and the other two-input kernels.
+///
+/// ```
+/// use backprop_runtime::kernel::{add, zip_rows};
+/// let sums = zip_rows(&[[1.0f32, 2.0], [3.0, 4.0]], &[[0.5, 0.5], [1.0, 1.0]], add);
+/// assert_eq!(sums, [[1.5, 2.5], [4.0, 5.0]]);
+/// ```
+#[inline]
+pub fn zip_rows<T, U, V, const A: usize, const C: usize, const N: usize, const B: usize>(
+    a: &[[T; A]; B],
+    b: &[[U; C]; B],
+    f: impl Fn(&[T; A], &[U; C]) -> [V; N],
+) -> [[V; N]; B] {
+    core::array::from_fn(|s| f(&a[s], &b[s]))
+}
+
+/// `f` of each of `B` samples' row: the batch form of [`slice`], [`pad`] and the other
+/// one-input kernels.
+///
+/// ```
+/// use backprop_runtime::kernel::{each_row, slice};
+/// let tails = each_row(&[[1.0f32, 2.0, 3.0], [4.0, 5.0, 6.0]], slice::<1, 2, 3, f32>);
+/// assert_eq!(tails, [[2.0, 3.0], [5.0, 6.0]]);
+/// ```
+#[inline]
+pub fn each_row<T, V, const A: usize, const N: usize, const B: usize>(
+    a: &[[T; A]; B],
+    f: impl Fn(&[T; A]) -> [V; N],
+) -> [[V; N]; B] {
+    core::array::from_fn(|s| f(&a[s]))
+}
+
 /// `a ⊙ b`, element by element.
 #[inline]
 pub fn mul<T: Scalar, const N: usize>(a: &[T; N], b: &[T; N]) -> [T; N] {

@@ -30,7 +30,7 @@ pub mod view;
 pub use batch::{
     dense_backward_params_batch, dense_forward_batch, dense_input_gradient_batch, rows,
 };
-pub use combine::{add, concat, mul, pad, slice};
+pub use combine::{add, concat, each_row, mul, pad, slice, zip_rows};
 pub use dense::{dense_backward, dense_backward_params, dense_forward};
 pub use elementwise::{
     chain, chain_rows, map, map_rows, scaled, scaled_rows, squared_error, sub, sub_rows,
