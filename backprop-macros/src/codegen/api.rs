@@ -433,6 +433,7 @@ impl Codegen<'_> {
 
     fn network_impl(&self) -> TokenStream {
         let name = &self.header.name;
+        let storage_methods = super::network_storage_methods(name, &self.signature().2);
         let trace = super::suffixed(name, "Trace");
         let scalar = self.scalar();
         let (input, output, params) = self.signature();
@@ -450,21 +451,7 @@ impl Codegen<'_> {
                 const OUTPUTS: usize = #name::OUTPUTS;
                 const PARAMS: usize = #name::PARAMS;
 
-                fn layers() -> &'static [::backprop::Layer] {
-                    #name::LAYERS
-                }
-                fn new(seed: u64) -> Self {
-                    Self::new_in(seed)
-                }
-                fn from_params(params: #params) -> Self {
-                    Self { params: P::from_array(params) }
-                }
-                fn params(&self) -> &#params {
-                    #name::params(self)
-                }
-                fn params_mut(&mut self) -> &mut #params {
-                    #name::params_mut(self)
-                }
+                #storage_methods
                 fn forward(&self, x: &#input) -> #output {
                     #name::forward(self, x)
                 }

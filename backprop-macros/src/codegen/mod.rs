@@ -99,6 +99,28 @@ pub fn trace_impl(trace: &Ident, scalar: &TokenStream, layers: &[(Ident, Ident)]
     }
 }
 
+/// The `backprop::Network` methods about the parameters and their storage, the same
+/// for either macro: the trait delegates to the inherent ones.
+pub fn network_storage_methods(name: &Ident, params: &TokenStream) -> TokenStream {
+    quote! {
+        fn layers() -> &'static [::backprop::Layer] {
+            #name::LAYERS
+        }
+        fn new(seed: u64) -> Self {
+            Self::new_in(seed)
+        }
+        fn from_params(params: #params) -> Self {
+            Self { params: P::from_array(params) }
+        }
+        fn params(&self) -> &#params {
+            #name::params(self)
+        }
+        fn params_mut(&mut self) -> &mut #params {
+            #name::params_mut(self)
+        }
+    }
+}
+
 /// `new_boxed` under the `alloc` feature, for either macro: the network built in place
 /// on the heap (through the generic `new_in`).
 pub fn boxed_constructor(name: &Ident, scalar: &TokenStream, params: usize) -> TokenStream {

@@ -623,6 +623,7 @@ impl<'a> Graph<'a> {
         let (inputs, outputs) = (lit(input.width), lit(self.steps[term.value].width));
         let params = self.array_type(self.params);
         let count = lit(self.params);
+        let storage_methods = crate::codegen::network_storage_methods(name, &params);
         // Layer k of the trace: its dense step (the first use of a shared one), and
         // the activation step right after it, if only that consumes it.
         let mut trace_layers = Vec::new();
@@ -655,21 +656,7 @@ impl<'a> Graph<'a> {
                 const OUTPUTS: usize = #outputs;
                 const PARAMS: usize = #count;
 
-                fn layers() -> &'static [::backprop::Layer] {
-                    #name::LAYERS
-                }
-                fn new(seed: u64) -> Self {
-                    Self::new_in(seed)
-                }
-                fn from_params(params: #params) -> Self {
-                    Self { params: P::from_array(params) }
-                }
-                fn params(&self) -> &#params {
-                    #name::params(self)
-                }
-                fn params_mut(&mut self) -> &mut #params {
-                    #name::params_mut(self)
-                }
+                #storage_methods
                 fn forward(&self, x: &#input_ty) -> #output_ty {
                     #name::forward(self, &#input_struct { #x: *x }).#y
                 }
