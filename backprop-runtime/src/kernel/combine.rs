@@ -20,7 +20,7 @@ pub fn add<T: Scalar, const N: usize>(a: &[T; N], b: &[T; N]) -> [T; N] {
 }
 
 /// `f` of each of `B` samples' pair of rows: the batch form of [`add`], [`mul`],
-/// [`concat`] and the other two-input kernels.
+/// [`concat()`] and the other two-input kernels.
 ///
 /// ```
 /// use backprop_runtime::kernel::{add, zip_rows};
@@ -36,7 +36,7 @@ pub fn zip_rows<T, U, V, const A: usize, const C: usize, const N: usize, const B
     core::array::from_fn(|s| f(&a[s], &b[s]))
 }
 
-/// `f` of each of `B` samples' row: the batch form of [`slice`], [`pad`] and the other
+/// `f` of each of `B` samples' row: the batch form of [`slice()`], [`pad`] and the other
 /// one-input kernels.
 ///
 /// ```
