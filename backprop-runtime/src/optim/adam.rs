@@ -24,17 +24,8 @@ use crate::{Optimizer, Scalar, Storage};
 )]
 pub struct Adam<T, const N: usize, S = [T; N]> {
     lr: T,
-    beta1: T,
-    beta2: T,
-    eps: T,
     weight_decay: T,
-    /// β1^t and β2^t, kept as running products so no `powi` is needed.
-    beta1_t: T,
-    beta2_t: T,
-    #[cfg_attr(feature = "serde", serde(with = "crate::io::serde::storage"))]
-    m: S,
-    #[cfg_attr(feature = "serde", serde(with = "crate::io::serde::storage"))]
-    v: S,
+    moments: Moments<T, N, S>,
 }
 
 super::shared_api!(Adam);
@@ -44,27 +35,20 @@ impl<T: Scalar, const N: usize, S: Storage<T, N>> Adam<T, N, S> {
     pub fn new_in(lr: T) -> Self {
         Adam {
             lr,
-            beta1: T::from_f64(0.9),
-            beta2: T::from_f64(0.999),
-            eps: T::from_f64(1e-8),
             weight_decay: T::ZERO,
-            beta1_t: T::ONE,
-            beta2_t: T::ONE,
-            m: S::zeroed(),
-            v: S::zeroed(),
+            moments: Moments::new(),
         }
     }
 
     /// Sets the decay rates of the first and second moment estimates. Default (0.9, 0.999).
     pub fn betas(mut self, beta1: T, beta2: T) -> Self {
-        self.beta1 = beta1;
-        self.beta2 = beta2;
+        (self.moments.beta1, self.moments.beta2) = (beta1, beta2);
         self
     }
 
     /// Sets ε, added to the denominator for numerical stability. Default 1e-8.
     pub fn eps(mut self, eps: T) -> Self {
-        self.eps = eps;
+        self.moments.eps = eps;
         self
     }
 
@@ -76,61 +60,101 @@ impl<T: Scalar, const N: usize, S: Storage<T, N>> Adam<T, N, S> {
 
     /// Forgets the moment estimates and the step count.
     pub fn reset(&mut self) {
-        self.beta1_t = T::ONE;
-        self.beta2_t = T::ONE;
-        self.m.as_array_mut().fill(T::ZERO);
-        self.v.as_array_mut().fill(T::ZERO);
+        self.moments.reset();
     }
 }
 
 impl<T: Scalar, const N: usize, S: Storage<T, N>> Optimizer<[T; N]> for Adam<T, N, S> {
     fn begin_step(&mut self) {
-        self.beta1_t *= self.beta1;
-        self.beta2_t *= self.beta2;
+        self.moments.begin_step();
     }
 
     #[inline]
     fn update(&mut self, offset: usize, params: &mut [T], grads: &[T]) {
+        let weight_decay = self.weight_decay;
+        self.moments
+            .update(self.lr, offset, params, grads, |theta, grad| {
+                grad + weight_decay * *theta
+            });
+    }
+}
+
+/// The state Adam and AdamW share: the moments' decay rates and ε, the running
+/// products `β1^t`, `β2^t` (so no `powi` is needed), and the moment estimates `m`, `v`.
+#[derive(Clone, Debug)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(
+    feature = "serde",
+    serde(bound(
+        serialize = "T: Scalar + serde::Serialize, S: Storage<T, N>",
+        deserialize = "T: Scalar + serde::Deserialize<'de>, S: Storage<T, N>"
+    ))
+)]
+pub(super) struct Moments<T, const N: usize, S> {
+    pub(super) beta1: T,
+    pub(super) beta2: T,
+    pub(super) eps: T,
+    beta1_t: T,
+    beta2_t: T,
+    #[cfg_attr(feature = "serde", serde(with = "crate::io::serde::storage"))]
+    m: S,
+    #[cfg_attr(feature = "serde", serde(with = "crate::io::serde::storage"))]
+    v: S,
+}
+
+impl<T: Scalar, const N: usize, S: Storage<T, N>> Moments<T, N, S> {
+    /// PyTorch's defaults, β1 = 0.9, β2 = 0.999, ε = 1e-8, and no step taken.
+    pub(super) fn new() -> Self {
+        Moments {
+            beta1: T::from_f64(0.9),
+            beta2: T::from_f64(0.999),
+            eps: T::from_f64(1e-8),
+            beta1_t: T::ONE,
+            beta2_t: T::ONE,
+            m: S::zeroed(),
+            v: S::zeroed(),
+        }
+    }
+
+    /// Advances the step count `t`.
+    pub(super) fn begin_step(&mut self) {
+        self.beta1_t *= self.beta1;
+        self.beta2_t *= self.beta2;
+    }
+
+    /// Forgets the moment estimates and the step count.
+    pub(super) fn reset(&mut self) {
+        self.beta1_t = T::ONE;
+        self.beta2_t = T::ONE;
+        self.m.as_array_mut().fill(T::ZERO);
+        self.v.as_array_mut().fill(T::ZERO);
+    }
+
+    /// For each parameter at `offset..`: `g ← gradient(θ, ∇)` (where the weight decay
+    /// goes in), `m ← β1·m + (1 − β1)·g`, `v ← β2·v + (1 − β2)·g²`, then
+    /// `θ ← θ − lr·m̂ / (√v̂ + ε)` with the bias-corrected `m̂`, `v̂`.
+    #[inline(always)]
+    pub(super) fn update(
+        &mut self,
+        lr: T,
+        offset: usize,
+        params: &mut [T],
+        grads: &[T],
+        gradient: impl Fn(&mut T, T) -> T,
+    ) {
+        let (beta1, beta2, eps) = (self.beta1, self.beta2, self.eps);
         let correction1 = T::ONE - self.beta1_t;
         let correction2 = T::ONE - self.beta2_t;
         let m = &mut self.m.as_array_mut()[offset..];
         let v = &mut self.v.as_array_mut()[offset..];
-        let step = MomentStep {
-            lr: self.lr,
-            beta1: self.beta1,
-            beta2: self.beta2,
-            eps: self.eps,
-            correction1,
-            correction2,
-        };
         for ((theta, &grad), (m, v)) in params.iter_mut().zip(grads).zip(m.iter_mut().zip(v)) {
-            let g = grad + self.weight_decay * *theta;
-            step.apply(theta, g, m, v);
+            let g = gradient(theta, grad);
+            *m = beta1 * *m + (T::ONE - beta1) * g;
+            *v = beta2 * *v + (T::ONE - beta2) * g * g;
+            let m_hat = *m / correction1;
+            let v_hat = *v / correction2;
+            *theta -= lr * m_hat / (v_hat.sqrt() + eps);
         }
-    }
-}
-
-/// The moment update Adam and AdamW share, for one parameter.
-pub(super) struct MomentStep<T> {
-    pub(super) lr: T,
-    pub(super) beta1: T,
-    pub(super) beta2: T,
-    pub(super) eps: T,
-    /// `1 − β1^t` and `1 − β2^t`, the bias corrections of step `t`.
-    pub(super) correction1: T,
-    pub(super) correction2: T,
-}
-
-impl<T: Scalar> MomentStep<T> {
-    /// `m ← β1·m + (1 − β1)·g`, `v ← β2·v + (1 − β2)·g²`, then
-    /// `θ ← θ − lr·m̂ / (√v̂ + ε)` with the bias-corrected `m̂`, `v̂`.
-    #[inline(always)]
-    pub(super) fn apply(&self, theta: &mut T, g: T, m: &mut T, v: &mut T) {
-        *m = self.beta1 * *m + (T::ONE - self.beta1) * g;
-        *v = self.beta2 * *v + (T::ONE - self.beta2) * g * g;
-        let m_hat = *m / self.correction1;
-        let v_hat = *v / self.correction2;
-        *theta -= self.lr * m_hat / (v_hat.sqrt() + self.eps);
     }
 }
 

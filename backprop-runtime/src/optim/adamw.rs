@@ -1,5 +1,6 @@
 //! AdamW: Adam with decoupled weight decay.
 
+use super::adam::Moments;
 use crate::{Optimizer, Scalar, Storage};
 
 /// AdamW (Loshchilov & Hutter 2019), the update of PyTorch's `torch.optim.AdamW`: the
@@ -26,17 +27,8 @@ use crate::{Optimizer, Scalar, Storage};
 )]
 pub struct AdamW<T, const N: usize, S = [T; N]> {
     lr: T,
-    beta1: T,
-    beta2: T,
-    eps: T,
     weight_decay: T,
-    /// β1^t and β2^t, kept as running products.
-    beta1_t: T,
-    beta2_t: T,
-    #[cfg_attr(feature = "serde", serde(with = "crate::io::serde::storage"))]
-    m: S,
-    #[cfg_attr(feature = "serde", serde(with = "crate::io::serde::storage"))]
-    v: S,
+    moments: Moments<T, N, S>,
 }
 
 super::shared_api!(AdamW);
@@ -46,27 +38,20 @@ impl<T: Scalar, const N: usize, S: Storage<T, N>> AdamW<T, N, S> {
     pub fn new_in(lr: T) -> Self {
         AdamW {
             lr,
-            beta1: T::from_f64(0.9),
-            beta2: T::from_f64(0.999),
-            eps: T::from_f64(1e-8),
             weight_decay: T::from_f64(1e-2),
-            beta1_t: T::ONE,
-            beta2_t: T::ONE,
-            m: S::zeroed(),
-            v: S::zeroed(),
+            moments: Moments::new(),
         }
     }
 
     /// Sets the decay rates of the moment estimates. Default (0.9, 0.999).
     pub fn betas(mut self, beta1: T, beta2: T) -> Self {
-        self.beta1 = beta1;
-        self.beta2 = beta2;
+        (self.moments.beta1, self.moments.beta2) = (beta1, beta2);
         self
     }
 
     /// Sets ε. Default 1e-8.
     pub fn eps(mut self, eps: T) -> Self {
-        self.eps = eps;
+        self.moments.eps = eps;
         self
     }
 
@@ -78,38 +63,24 @@ impl<T: Scalar, const N: usize, S: Storage<T, N>> AdamW<T, N, S> {
 
     /// Forgets the moment estimates and the step count.
     pub fn reset(&mut self) {
-        self.beta1_t = T::ONE;
-        self.beta2_t = T::ONE;
-        self.m.as_array_mut().fill(T::ZERO);
-        self.v.as_array_mut().fill(T::ZERO);
+        self.moments.reset();
     }
 }
 
 impl<T: Scalar, const N: usize, S: Storage<T, N>> Optimizer<[T; N]> for AdamW<T, N, S> {
     fn begin_step(&mut self) {
-        self.beta1_t *= self.beta1;
-        self.beta2_t *= self.beta2;
+        self.moments.begin_step();
     }
 
     #[inline]
     fn update(&mut self, offset: usize, params: &mut [T], grads: &[T]) {
-        let correction1 = T::ONE - self.beta1_t;
-        let correction2 = T::ONE - self.beta2_t;
         let shrink = T::ONE - self.lr * self.weight_decay;
-        let m = &mut self.m.as_array_mut()[offset..];
-        let v = &mut self.v.as_array_mut()[offset..];
-        let step = super::adam::MomentStep {
-            lr: self.lr,
-            beta1: self.beta1,
-            beta2: self.beta2,
-            eps: self.eps,
-            correction1,
-            correction2,
-        };
-        for ((theta, &g), (m, v)) in params.iter_mut().zip(grads).zip(m.iter_mut().zip(v)) {
-            *theta *= shrink;
-            step.apply(theta, g, m, v);
-        }
+        // The decay shrinks θ itself, before the moment step; the gradient is untouched.
+        self.moments
+            .update(self.lr, offset, params, grads, |theta, grad| {
+                *theta *= shrink;
+                grad
+            });
     }
 }
 
