@@ -107,6 +107,7 @@ impl Codegen<'_> {
             self.dag.scalar.row().bytes,
         );
         let name = &self.header.name;
+        let storage = super::storage_methods(name, &self.signature().2, &le_bytes);
         let trace = super::suffixed(name, "Trace");
         let scalar = self.scalar();
         let inputs = self.usize(self.dag.graph[self.dag.input()].width);
@@ -211,25 +212,7 @@ impl Codegen<'_> {
 
             #allowed
             impl<P: ::backprop::Storage<#scalar, #param_count>> #name<P> {
-                /// A network as `new` builds it, its parameters in storage `P`, built in
-                /// place: `let net: Net<MyStorage> = Net::new_in(seed);`.
-                pub fn new_in(seed: u64) -> Self {
-                    let mut params = P::zeroed();
-                    ::backprop::init::init_params(params.as_array_mut(), #name::LAYERS, seed);
-                    Self { params }
-                }
-
-                #le_bytes
-
-                /// The parameters, in canonical order.
-                pub fn params(&self) -> &#params {
-                    self.params.as_array()
-                }
-
-                /// The parameters, in canonical order, for changing in place.
-                pub fn params_mut(&mut self) -> &mut #params {
-                    self.params.as_array_mut()
-                }
+                #storage
 
                 /// The network's output for input `x`.
                 pub fn forward(&self, x: &#input) -> #output {

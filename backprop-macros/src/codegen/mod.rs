@@ -99,6 +99,32 @@ pub fn trace_impl(trace: &Ident, scalar: &TokenStream, layers: &[(Ident, Ident)]
     }
 }
 
+/// The inherent methods over any storage `P`, the same for either macro: `new_in`, the
+/// little-endian bytes (`le_bytes`, from [`le_bytes_methods`]), `params`, `params_mut`.
+pub fn storage_methods(name: &Ident, params: &TokenStream, le_bytes: &TokenStream) -> TokenStream {
+    quote! {
+        /// A network as `new` builds it, its parameters in storage `P`, built in
+        /// place: `let net: Net<MyStorage> = Net::new_in(seed);`.
+        pub fn new_in(seed: u64) -> Self {
+            let mut params = P::zeroed();
+            ::backprop::init::init_params(params.as_array_mut(), #name::LAYERS, seed);
+            Self { params }
+        }
+
+        #le_bytes
+
+        /// The parameters, in canonical order.
+        pub fn params(&self) -> &#params {
+            self.params.as_array()
+        }
+
+        /// The parameters, in canonical order, for changing in place.
+        pub fn params_mut(&mut self) -> &mut #params {
+            self.params.as_array_mut()
+        }
+    }
+}
+
 /// The `backprop::Network` methods about the parameters and their storage, the same
 /// for either macro: the trait delegates to the inherent ones.
 pub fn network_storage_methods(name: &Ident, params: &TokenStream) -> TokenStream {

@@ -399,6 +399,7 @@ impl<'a> Graph<'a> {
         let boxed = crate::codegen::boxed_constructor(name, &scalar, self.params);
         let (from_le_bytes, le_bytes) =
             crate::codegen::le_bytes_methods(&zero, self.params, self.dag.scalar.row().bytes);
+        let storage = crate::codegen::storage_methods(name, &params, &le_bytes);
         let serde = crate::codegen::serde_impls(name, &scalar, self.params);
         quote! {
             #(#attrs)*
@@ -516,25 +517,7 @@ impl<'a> Graph<'a> {
 
             #allowed
             impl<P: ::backprop::Storage<#scalar, #count>> #name<P> {
-                /// A network as `new` builds it, its parameters in storage `P`, built in
-                /// place: `let net: Net<MyStorage> = Net::new_in(seed);`.
-                pub fn new_in(seed: u64) -> Self {
-                    let mut params = P::zeroed();
-                    ::backprop::init::init_params(params.as_array_mut(), #name::LAYERS, seed);
-                    Self { params }
-                }
-
-                #le_bytes
-
-                /// The parameters, in canonical order.
-                pub fn params(&self) -> &#params {
-                    self.params.as_array()
-                }
-
-                /// The parameters, in canonical order, for changing in place.
-                pub fn params_mut(&mut self) -> &mut #params {
-                    self.params.as_array_mut()
-                }
+                #storage
 
                 /// The outputs for `x`.
                 pub fn forward(&self, inputs: &#input_struct) -> #output_struct {
