@@ -52,6 +52,24 @@ pub fn emit(header: &Header, dag: &Dag) -> syn::Result<TokenStream> {
     Ok(codegen.network())
 }
 
+/// The scalar type's tokens, `f32` or `f64`, for either back end.
+pub fn scalar_type(scalar: ScalarType) -> TokenStream {
+    match scalar {
+        ScalarType::F32 => quote!(f32),
+        ScalarType::F64 => quote!(f64),
+    }
+}
+
+/// A constant of the scalar type. Every literal either back end writes goes through
+/// here, so a fixed-point scalar only has to change this function.
+pub fn scalar_literal(scalar: ScalarType, value: f64) -> TokenStream {
+    let literal = match scalar {
+        ScalarType::F32 => Literal::f32_suffixed(value as f32),
+        ScalarType::F64 => Literal::f64_suffixed(value),
+    };
+    quote!(#literal)
+}
+
 /// The lints generated impls opt out of, for `mlp!` and `graph!` alike: written-out
 /// math has many similar short names, long bodies, unsuffixed literals at full precision
 /// and `a * b + c` (which `mul_add` would only make slower without FMA).
@@ -304,20 +322,12 @@ struct Codegen<'a> {
 impl Codegen<'_> {
     /// The scalar type's tokens, `f32` or `f64`.
     fn scalar(&self) -> TokenStream {
-        match self.dag.scalar {
-            ScalarType::F32 => quote!(f32),
-            ScalarType::F64 => quote!(f64),
-        }
+        scalar_type(self.dag.scalar)
     }
 
-    /// A constant of the scalar type. Every literal in the generated code goes through
-    /// here, so a fixed-point scalar only has to change this function.
+    /// A constant of the scalar type.
     fn literal(&self, value: f64) -> TokenStream {
-        let literal = match self.dag.scalar {
-            ScalarType::F32 => Literal::f32_suffixed(value as f32),
-            ScalarType::F64 => Literal::f64_suffixed(value),
-        };
-        quote!(#literal)
+        scalar_literal(self.dag.scalar, value)
     }
 
     /// The array types of the input, the output and the parameters: `[f32; 2]`, ….

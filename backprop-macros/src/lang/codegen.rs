@@ -15,7 +15,7 @@ use quote::{format_ident, quote};
 use syn::{Attribute, Visibility};
 
 use crate::graph::{Dag, NodeId, Op};
-use crate::names::{Activation, ActivationFn, Codegen, DerivativeOf, LossFn, LossForm, ScalarType};
+use crate::names::{Activation, ActivationFn, Codegen, DerivativeOf, LossFn, LossForm};
 use crate::plan::Budget;
 
 /// What the user wrote around the graph.
@@ -193,18 +193,20 @@ impl<'a> Graph<'a> {
     }
 
     fn scalar(&self) -> TokenStream {
-        match self.dag.scalar {
-            ScalarType::F32 => quote!(f32),
-            ScalarType::F64 => quote!(f64),
-        }
+        crate::codegen::scalar_type(self.dag.scalar)
     }
 
     fn literal(&self, value: f64) -> TokenStream {
-        let literal = match self.dag.scalar {
-            ScalarType::F32 => Literal::f32_suffixed(value as f32),
-            ScalarType::F64 => Literal::f64_suffixed(value),
-        };
-        quote!(#literal)
+        crate::codegen::scalar_literal(self.dag.scalar, value)
+    }
+
+    /// The parameters of dense step `s` (all zero for another op, which never asks).
+    fn dense_params(&self, s: usize) -> DenseParams {
+        self.dense[s].unwrap_or(DenseParams {
+            offset: 0,
+            inputs: 0,
+            units: 0,
+        })
     }
 
     fn array_type(&self, len: usize) -> TokenStream {
@@ -743,11 +745,7 @@ impl<'a> Graph<'a> {
             };
             let statement = match &step.op {
                 Op::Dense(_) => {
-                    let p = self.dense[s].unwrap_or(DenseParams {
-                        offset: 0,
-                        inputs: 0,
-                        units: 0,
-                    });
+                    let p = self.dense_params(s);
                     let (offset, inputs, units) = (lit(p.offset), lit(p.inputs), lit(p.units));
                     let a = &args[0];
                     if block {
@@ -1062,11 +1060,7 @@ impl<'a> Graph<'a> {
             let arg = |slot: usize| self.local(step.args[slot]);
             match &step.op {
                 Op::Dense(_) => {
-                    let p = self.dense[s].unwrap_or(DenseParams {
-                        offset: 0,
-                        inputs: 0,
-                        units: 0,
-                    });
+                    let p = self.dense_params(s);
                     let (offset, inputs, units) = (lit(p.offset), lit(p.inputs), lit(p.units));
                     let x = arg(0);
                     if block {
