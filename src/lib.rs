@@ -29,8 +29,8 @@ pub use backprop_macros::mlp;
 pub use backprop_macros::graph;
 
 pub use backprop_runtime::{
-    Array, BatchError, Chain, GradCheck, Layer, Network, Optimizer, ParamArray, Scalar, Storage,
-    Trace, activation, argmax, gradcheck, init, io, kernel, one_hot, optim, storage,
+    Array, BatchError, Chain, GradCheck, Layer, Network, Optimizer, ParamArray, STEP_BLOCK, Scalar,
+    Storage, Trace, activation, argmax, gradcheck, init, io, kernel, one_hot, optim, storage,
 };
 
 #[cfg(feature = "alloc")]

@@ -9,6 +9,26 @@ use backprop::{BatchError, Network, mlp, one_hot};
 mlp!(Classifier<5 => tanh 6 => softmax 4; loss cross_entropy; scalar f64>);
 // Every layer a kernel, a squared-error loss.
 mlp!(Regressor<12 => relu 20 => identity 3; loss mse; scalar f64>);
+// Rows past the kernels' register blocks and strips: 20 rows of 12, 18 of 20.
+mlp!(Deep<12 => tanh 20 => relu 18 => identity 3; loss mse; scalar f64>);
+// Graphs, through the `Network` trait: a residual one, whose fused step is generated,
+// and one whose two dense ops share weights, which steps on its summed gradient.
+backprop::graph!(Residual<
+    input x[12];
+    h = dense(x, 12) |> tanh;
+    r = add(h, x);
+    y = dense(r, 3);
+    loss mse(y);
+    scalar f64;
+>);
+backprop::graph!(Tied<
+    input x[12];
+    h = dense(x, 12) |> tanh;
+    g = dense(h, 12, shared = h) |> tanh;
+    y = dense(g, 3);
+    loss mse(y);
+    scalar f64;
+>);
 
 fn draw<const N: usize>(rng: &mut SplitMix64) -> [f64; N] {
     core::array::from_fn(|_| rng.uniform(1.0))
@@ -107,4 +127,62 @@ fn malformed_batches_are_errors_that_change_nothing() {
     // An empty batch is no error: nothing to add, a mean loss of zero.
     assert_eq!(net.backward_batch(&[], &[], &mut grads), Ok(0.0));
     assert_eq!(grads, [0.25; Classifier::PARAMS]);
+}
+
+/// `train_batch` against the step it stands for: every sample's gradient summed one at a
+/// time, divided by the count, and one `Optimizer::step`, twice over (so that the
+/// optimizer's state carries on from a fused step).
+fn check_train_batch<N, O>(net: &N, data: &[(N::Input, N::Output)], make: impl Fn() -> O)
+where
+    N: Network<Scalar = f64> + Clone,
+    O: backprop::Optimizer<N::Params>,
+{
+    let (mut batched, mut reference) = (net.clone(), net.clone());
+    let (mut opt_batched, mut opt_reference) = (make(), make());
+    for round in 0..2 {
+        let loss = batched.train_batch(data, &mut opt_batched);
+        let mut grads = N::Params::zeros();
+        let mut total = 0.0;
+        for (x, t) in data {
+            total += reference.backward(x, t, &mut grads);
+        }
+        let n = data.len() as f64;
+        grads.as_mut().iter_mut().for_each(|g| *g /= n);
+        opt_reference.step(reference.params_mut(), &grads);
+        let at = format!("{} samples, round {round}", data.len());
+        assert!(close(loss, total / n), "{at}: loss {loss} vs {}", total / n);
+        for (i, (a, b)) in batched
+            .params()
+            .as_ref()
+            .iter()
+            .zip(reference.params().as_ref())
+            .enumerate()
+        {
+            assert!(close(*a, *b), "{at}: parameter {i}: {a} vs {b}");
+        }
+    }
+}
+
+#[test]
+fn train_batch_is_one_step_on_the_mean_gradient() {
+    use backprop::optim::{Adam, Sgd};
+    let mut rng = SplitMix64::new(7);
+    let deep: Vec<([f64; 12], [f64; 3])> =
+        (0..70).map(|_| (draw(&mut rng), draw(&mut rng))).collect();
+    let classes: Vec<([f64; 5], [f64; 4])> = (0..70)
+        .map(|i| (draw(&mut rng), one_hot(i % 4).unwrap()))
+        .collect();
+    let (net, classifier) = (Deep::new(3), Classifier::new(4));
+    // Shorter than one fused block, exactly one, one and a remainder of one sample or
+    // of blocks, and two.
+    for n in [1, 5, 31, 32, 33, 45, 64, 70] {
+        check_train_batch(&net, &deep[..n], || Sgd::new(0.1));
+        check_train_batch(&net, &deep[..n], || {
+            Sgd::new(0.1).momentum(0.9).weight_decay(0.01)
+        });
+        check_train_batch(&net, &deep[..n], || Adam::new(0.01));
+        check_train_batch(&classifier, &classes[..n], || Adam::new(0.01));
+        check_train_batch(&Residual::new(5), &deep[..n], || Adam::new(0.01));
+        check_train_batch(&Tied::new(6), &deep[..n], || Sgd::new(0.1));
+    }
 }

@@ -346,7 +346,7 @@ fn a_graph_with_one_input_and_one_loss_is_a_network() {
 #[test]
 fn a_graph_network_trains_in_batches_like_one_sample_at_a_time() {
     let mut rng = SplitMix64::new(11);
-    let batch: Vec<([f64; 3], [f64; 2])> = (0..21)
+    let batch: Vec<([f64; 3], [f64; 2])> = (0..40)
         .map(|_| {
             let x = [rng.uniform(1.0), rng.uniform(1.0), rng.uniform(1.0)];
             (x, [x[0] * x[1], x[2] - x[0]])

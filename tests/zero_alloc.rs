@@ -97,6 +97,14 @@ where
     let xs: Vec<N::Input> = batch.iter().map(|(x, _)| *x).collect();
     let ts: Vec<N::Output> = batch.iter().map(|(_, t)| *t).collect();
     let classes: Vec<usize> = (0..batch.len()).map(|i| i % N::OUTPUTS).collect();
+    // `train_batch` fuses its step into the last 32 samples: one such block alone, and
+    // after others.
+    let long: Vec<(N::Input, N::Output)> = batch
+        .iter()
+        .cycle()
+        .take(backprop::STEP_BLOCK + 5)
+        .copied()
+        .collect();
     let mut ys = ts.clone();
     let mut total = 0.0;
     let count = allocations_in(|| {
@@ -119,6 +127,8 @@ where
                 total += net.train_step(x, t, &mut lion).to_f64();
             }
             total += net.train_batch(batch, &mut adam).to_f64();
+            total += net.train_batch(&long[5..], &mut sgd).to_f64();
+            total += net.train_batch(&long, &mut momentum).to_f64();
             net.forward_batch(&xs, &mut ys)
                 .expect("one output per input");
             total += ys[0].as_ref()[0].to_f64();

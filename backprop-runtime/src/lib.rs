@@ -65,7 +65,7 @@ pub use array::Array;
 pub use batch::{BatchError, argmax, one_hot};
 pub use gradcheck::{GradCheck, gradcheck};
 pub use layer::Layer;
-pub use network::{Chain, Network};
+pub use network::{Chain, Network, STEP_BLOCK};
 pub use optim::{Optimizer, ParamArray};
 pub use scalar::Scalar;
 pub use storage::Storage;

@@ -12,7 +12,14 @@ pub const PARALLEL_PART: usize = 64;
 /// samples, few enough that a block's activations stay small on the stack. Sixteen
 /// with AVX, whose registers hold four units' sums over sixteen samples; eight without,
 /// where sixteen measured slower (BENCHMARKS.md).
-pub const BLOCK: usize = if cfg!(target_feature = "avx") { 16 } else { 8 };
+pub const BLOCK: usize = crate::kernel::batch::SAMPLES_PER_PASS;
+
+/// Samples [`Network::train_batch`] runs through [`Network::step_block`] at the end of
+/// a batch, with the update fused into their backward pass: a batch of exactly this
+/// many samples needs no gradient array at all, and longer ones sum the rest into one
+/// first. Thirty-two, the mini-batch most training uses; every layer runs over them
+/// as groups of the kernels' register block (16 samples with AVX, 8 without).
+pub const STEP_BLOCK: usize = 32;
 
 /// A network that is a chain, input → (dense → activation)* → loss, as every `mlp!`
 /// network is: its layers feed each other in order, which is what
@@ -223,15 +230,47 @@ pub trait Network: Sized {
         loss
     }
 
+    /// One optimization step on the gradient `earlier + scale · g`, where `g` is the
+    /// summed gradient of the block `xs` against `targets` and `earlier` (if any) the
+    /// gradient of other samples, already scaled (as
+    /// [`backward_block_scaled`](Self::backward_block_scaled) adds it). Returns the
+    /// block's summed loss before the update, unscaled.
+    ///
+    /// With `scale = 1/n` this is the step on the mean gradient of `n` samples, the
+    /// last `B` of which are the block. Generated networks fuse the update into the
+    /// block's backward pass: each weight's gradient over the block is summed in
+    /// registers and handed straight to the optimizer, so no gradient array is needed
+    /// and each weight is read and written once. The default sums into an array and
+    /// calls [`Optimizer::step`].
+    fn step_block<const B: usize, O: Optimizer<Self::Params>>(
+        &mut self,
+        xs: [&Self::Input; B],
+        targets: [&Self::Output; B],
+        opt: &mut O,
+        scale: Self::Scalar,
+        earlier: Option<&Self::Params>,
+    ) -> Self::Scalar {
+        let mut grads = earlier.copied().unwrap_or_else(Self::Params::zeros);
+        let loss = self.backward_block_scaled(xs, targets, &mut grads, scale);
+        opt.step(self.params_mut(), &grads);
+        loss
+    }
+
     /// One optimization step on a mini-batch: the gradient of the mean loss over
     /// `batch`, then one update. Returns the mean loss before the update. An empty
-    /// batch changes nothing and returns zero. Samples go through
-    /// [`backward_block`](Self::backward_block) a block at a time (16 with AVX, 8
-    /// without); the gradient is summed in an array on the stack ([`Self::Params`], one
-    /// per network). One sample with a NaN makes the mean gradient NaN, and the step
-    /// writes NaN into the parameters: check the returned loss with `is_finite()`. For
-    /// a network too big for that, sum into a boxed gradient (`Storage::zeroed()`) with
-    /// [`accumulate`](Self::accumulate) and step with [`Optimizer::step`].
+    /// batch changes nothing and returns zero.
+    ///
+    /// The last [`STEP_BLOCK`] (32) samples go through [`step_block`](Self::step_block),
+    /// which fuses the update into their backward pass: a batch of 32 needs no
+    /// gradient array. The samples before them are summed, a block at a time (16 with
+    /// AVX, 8 without), into a gradient array on the stack ([`Self::Params`], one per
+    /// network), as is a batch shorter than 32, which is then stepped with
+    /// [`Optimizer::step`]. For a network too big for that array, sum into a boxed
+    /// gradient (`Storage::zeroed()`) with [`accumulate`](Self::accumulate) and step
+    /// with [`Optimizer::step`].
+    ///
+    /// One sample with a NaN makes the mean gradient NaN, and the step writes NaN into
+    /// the parameters: check the returned loss with `is_finite()`.
     fn train_batch<O: Optimizer<Self::Params>>(
         &mut self,
         batch: &[(Self::Input, Self::Output)],
@@ -240,9 +279,18 @@ pub trait Network: Sized {
         if batch.is_empty() {
             return Self::Scalar::ZERO;
         }
-        let mut grads = Self::Params::zeros();
-        let total = self.accumulate(batch, &mut grads);
-        step_on_mean(self, &mut grads, total, batch.len(), opt)
+        let scale = Self::Scalar::from_f64(1.0 / batch.len() as f64);
+        let total = match batch.split_last_chunk::<STEP_BLOCK>() {
+            Some(([], block)) => {
+                let (xs, targets) = (
+                    block.each_ref().map(|(x, _)| x),
+                    block.each_ref().map(|(_, t)| t),
+                );
+                self.step_block(xs, targets, opt, scale, None)
+            }
+            _ => train_batch_with_gradient(self, batch, opt, scale),
+        };
+        total * scale
     }
 
     /// The summed loss over `batch`, adding the sum of the samples' gradients into
@@ -283,18 +331,19 @@ pub trait Network: Sized {
         Self::Input: Sync,
         Self::Output: Sync,
         Self::Params: Send,
-        Self::Scalar: Send,
+        Self::Scalar: Send + Sync,
     {
         use rayon::prelude::*;
         if batch.is_empty() {
             return Self::Scalar::ZERO;
         }
         let net = &*self;
+        let scale = Self::Scalar::from_f64(1.0 / batch.len() as f64);
         let parts: std::vec::Vec<(Self::Scalar, std::boxed::Box<Self::Params>)> = batch
             .par_chunks(PARALLEL_PART)
-            .map(|part| {
+            .map(move |part| {
                 let mut grads = std::boxed::Box::new(Self::Params::zeros());
-                let loss = net.accumulate(part, &mut grads);
+                let loss = accumulate_scaled(net, part, &mut grads, scale);
                 (loss, grads)
             })
             .collect();
@@ -309,8 +358,59 @@ pub trait Network: Sized {
                 *sum += grad;
             }
         }
-        step_on_mean(self, &mut grads, total, batch.len(), opt)
+        opt.step(self.params_mut(), &grads);
+        total * scale
     }
+}
+
+/// [`Network::train_batch`] for a batch that is not one [`STEP_BLOCK`]: the samples
+/// before the last block (or all, for a shorter batch) summed into a gradient array,
+/// then the step. Kept out of line so that a batch of one block, which needs no
+/// gradient array, does not reserve one on the stack either.
+#[inline(never)]
+fn train_batch_with_gradient<N: Network, O: Optimizer<N::Params>>(
+    net: &mut N,
+    batch: &[(N::Input, N::Output)],
+    opt: &mut O,
+    scale: N::Scalar,
+) -> N::Scalar {
+    let mut grads = N::Params::zeros();
+    match batch.split_last_chunk::<STEP_BLOCK>() {
+        Some((earlier, block)) => {
+            let total = accumulate_scaled(net, earlier, &mut grads, scale);
+            let (xs, targets) = (
+                block.each_ref().map(|(x, _)| x),
+                block.each_ref().map(|(_, t)| t),
+            );
+            total + net.step_block(xs, targets, opt, scale, Some(&grads))
+        }
+        None => {
+            let total = accumulate_scaled(net, batch, &mut grads, scale);
+            opt.step(net.params_mut(), &grads);
+            total
+        }
+    }
+}
+
+/// [`Network::accumulate`] adding `scale` times the gradients: a block at a time, then
+/// the samples left over one by one.
+fn accumulate_scaled<N: Network>(
+    net: &N,
+    batch: &[(N::Input, N::Output)],
+    grads: &mut N::Params,
+    scale: N::Scalar,
+) -> N::Scalar {
+    let mut total = N::Scalar::ZERO;
+    let (blocks, rest) = batch.as_chunks::<BLOCK>();
+    for block in blocks {
+        let xs = block.each_ref().map(|(x, _)| x);
+        let targets = block.each_ref().map(|(_, target)| target);
+        total += net.backward_block_scaled(xs, targets, grads, scale);
+    }
+    for (x, target) in rest {
+        total += net.backward_block_scaled([x], [target], grads, scale);
+    }
+    total
 }
 
 /// `Ok` when a batch's two slices have the same length.
@@ -320,21 +420,4 @@ fn same_length(inputs: usize, targets: usize) -> Result<(), BatchError> {
     } else {
         Err(BatchError::LengthMismatch { inputs, targets })
     }
-}
-
-/// Scales the summed gradient `grads` of `count` samples to their mean, steps `net`
-/// with `opt`, and returns the mean of the summed loss `total`.
-fn step_on_mean<N: Network, O: Optimizer<N::Params>>(
-    net: &mut N,
-    grads: &mut N::Params,
-    total: N::Scalar,
-    count: usize,
-    opt: &mut O,
-) -> N::Scalar {
-    let mean = N::Scalar::from_f64(1.0 / count as f64);
-    for grad in grads.as_mut() {
-        *grad *= mean;
-    }
-    opt.step(net.params_mut(), grads);
-    total * mean
 }

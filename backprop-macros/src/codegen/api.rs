@@ -179,10 +179,11 @@ impl Codegen<'_> {
                 #from_le_bytes
 
                 /// The summed loss of `B` samples, `xs` against `targets`, sending the
-                /// sum of their parameter gradients to `sink` (scaled, if the sink was
-                /// made with [`::backprop::kernel::Accumulate::scaled`]).
-                pub fn backward_block_into<const B: usize>(
-                    sink: &mut ::backprop::kernel::Accumulate<'_, #scalar, #param_count>,
+                /// sum of their parameter gradients to `sink`
+                /// ([`::backprop::kernel::Accumulate`] for `backward_block`,
+                /// [`::backprop::kernel::Update`] for `step_block`).
+                pub fn backward_block_into<S: ::backprop::kernel::GradientSink<#scalar, #param_count>, const B: usize>(
+                    sink: &mut S,
                     xs: [&#input; B],
                     targets: [&#output; B],
                 ) -> #scalar {
@@ -278,8 +279,30 @@ impl Codegen<'_> {
                     #name::backward_block_into(&mut sink, xs, targets)
                 }
 
-                /// The output for each of `xs`, written to `ys`, eight samples at a time
-                /// through the batch kernels. Nothing is allocated.
+                /// One optimization step on the gradient `earlier + scale · g`, where `g`
+                /// is the summed gradient of the block `xs` against `targets`: with
+                /// `scale = 1/n`, the step on the mean of `n` samples whose other samples'
+                /// gradients were summed (scaled) into `earlier`. The update is fused into
+                /// the block's backward pass: each weight's gradient over the block is summed
+                /// in registers and handed to the optimizer, with no gradient array.
+                /// `train_batch` runs the last 32 samples of a batch through it. Returns the
+                /// block's summed loss before the update.
+                pub fn step_block<const B: usize, O: ::backprop::Optimizer<#params>>(
+                    &mut self,
+                    xs: [&#input; B],
+                    targets: [&#output; B],
+                    opt: &mut O,
+                    scale: #scalar,
+                    earlier: ::core::option::Option<&#params>,
+                ) -> #scalar {
+                    opt.begin_step();
+                    let mut sink = ::backprop::kernel::Update::with_earlier(self.params_mut(), opt, scale, earlier);
+                    #name::backward_block_into(&mut sink, xs, targets)
+                }
+
+                /// The output for each of `xs`, written to `ys`, a block at a time (16
+                /// samples with AVX, 8 without) through the batch kernels. Nothing is
+                /// allocated.
                 ///
                 /// # Errors
                 /// [`::backprop::BatchError::LengthMismatch`] if `xs` and `ys` differ in
@@ -467,6 +490,16 @@ impl Codegen<'_> {
                 }
                 fn forward_block<const B: usize>(&self, xs: [&#input; B]) -> [#output; B] {
                     #name::forward_block(self, xs)
+                }
+                fn step_block<const B: usize, O: ::backprop::Optimizer<#params>>(
+                    &mut self,
+                    xs: [&#input; B],
+                    targets: [&#output; B],
+                    opt: &mut O,
+                    scale: #scalar,
+                    earlier: ::core::option::Option<&#params>,
+                ) -> #scalar {
+                    #name::step_block(self, xs, targets, opt, scale, earlier)
                 }
                 fn train_step<O: ::backprop::Optimizer<#params>>(
                     &mut self,

@@ -345,10 +345,7 @@ impl<'a> Graph<'a> {
         let loss_locals = loss_fields.iter().map(|f| format_ident!("loss_{}", f));
         let losses_value =
             quote!(#losses_struct { total: #total, #(#loss_fields: #loss_locals,)* });
-        let shares = self
-            .steps
-            .iter()
-            .any(|step| matches!(step.op, Op::Dense(dense) if dense.shared));
+        let shares = self.shares_weights();
         let train_doc = if shares {
             " One optimization step on one sample. Returns the losses before it. The \
              network shares weights, whose two gradients must be summed before the \
@@ -498,12 +495,12 @@ impl<'a> Graph<'a> {
                 }
 
                 /// The summed total loss of `B` samples, sending the sum of their
-                /// parameter gradients to `sink` (scaled, if it was made with
-                /// [`::backprop::kernel::Accumulate::scaled`]). Every op runs over the
+                /// parameter gradients to `sink` (an [`::backprop::kernel::Accumulate`],
+                /// or an [`::backprop::kernel::Update`] where no weights are shared). Every op runs over the
                 /// `B` samples at once through the batch kernels, so each weight is read
                 /// once per block.
-                pub fn backward_block_into<const B: usize>(
-                    sink: &mut ::backprop::kernel::Accumulate<'_, #scalar, #count>,
+                pub fn backward_block_into<S: ::backprop::kernel::GradientSink<#scalar, #count>, const B: usize>(
+                    sink: &mut S,
                     inputs: [&#input_struct; B],
                     targets: [&#output_struct; B],
                 ) -> #scalar {
@@ -592,6 +589,13 @@ impl<'a> Graph<'a> {
     /// input and one loss term: its arrays are the trait's input and output, and the
     /// trait's loss is the total. A graph with more has no single input or output, and
     /// no impl.
+    /// Whether a dense layer's weights are used more than once.
+    fn shares_weights(&self) -> bool {
+        self.steps
+            .iter()
+            .any(|step| matches!(step.op, Op::Dense(dense) if dense.shared))
+    }
+
     fn network_impl(&self) -> TokenStream {
         let ([input], [term]) = (&self.inputs[..], &self.losses[..]) else {
             return TokenStream::new();
@@ -609,6 +613,25 @@ impl<'a> Graph<'a> {
         let params = self.array_type(self.params);
         let count = lit(self.params);
         let storage_methods = crate::codegen::network_storage_methods(name, &params);
+        // Shared weights get a gradient from each use, which an optimizer must not see
+        // apart: those networks keep the trait's summing `step_block`.
+        let step_block = (!self.shares_weights()).then(|| {
+            quote! {
+                fn step_block<const B: usize, O: ::backprop::Optimizer<#params>>(
+                    &mut self,
+                    xs: [&#input_ty; B],
+                    targets: [&#output_ty; B],
+                    opt: &mut O,
+                    scale: #scalar,
+                    earlier: ::core::option::Option<&#params>,
+                ) -> #scalar {
+                    let (inputs, targets) = (xs.map(|x| #input_struct { #x: *x }), targets.map(|t| #output_struct { #y: *t }));
+                    opt.begin_step();
+                    let mut sink = ::backprop::kernel::Update::with_earlier(#name::params_mut(self), opt, scale, earlier);
+                    #name::backward_block_into(&mut sink, inputs.each_ref(), targets.each_ref())
+                }
+            }
+        });
         // Layer k of the trace: its dense step (the first use of a shared one), and
         // the activation step right after it, if only that consumes it.
         let mut trace_layers = Vec::new();
@@ -679,6 +702,7 @@ impl<'a> Graph<'a> {
                     let inputs = xs.map(|x| #input_struct { #x: *x });
                     #name::forward_block(self, inputs.each_ref()).map(|outputs| outputs.#y)
                 }
+                #step_block
                 fn train_step<O: ::backprop::Optimizer<#params>>(
                     &mut self,
                     x: &#input_ty,

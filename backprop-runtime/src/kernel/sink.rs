@@ -7,7 +7,10 @@
 //! needs no gradient array the size of the network, and each weight is read and
 //! written once per step.
 
-use super::batch::{dense_backward_params_batch, dense_input_gradient_batch};
+use super::batch::{
+    GRADIENT_STRIP, bias_gradient, dense_backward_params_batch, dense_input_gradient_batch,
+    weight_gradient,
+};
 use super::dense::{dense_backward, dense_backward_params};
 use super::view::{layer, layer_mut, segment_mut};
 use crate::{Optimizer, Scalar};
@@ -38,6 +41,22 @@ pub trait GradientSink<T: Scalar, const N: usize> {
         &mut self,
         x: &[T; IN],
         dz: &[T; OUT],
+    );
+
+    /// The backward pass of a dense layer at `OFFSET` over a block of `B` samples:
+    /// takes the sum of the samples' parameter gradients and returns each sample's
+    /// input gradient (from the parameters as they were before this pass).
+    fn dense_batch<const OFFSET: usize, const IN: usize, const OUT: usize, const B: usize>(
+        &mut self,
+        xs: [&[T; IN]; B],
+        dzs: &[[T; OUT]; B],
+    ) -> [[T; IN]; B];
+
+    /// [`dense_batch`](Self::dense_batch) for a layer whose input needs no gradient.
+    fn dense_params_batch<const OFFSET: usize, const IN: usize, const OUT: usize, const B: usize>(
+        &mut self,
+        xs: [&[T; IN]; B],
+        dzs: &[[T; OUT]; B],
     );
 }
 
@@ -76,47 +95,6 @@ impl<'a, T: Scalar, const N: usize> Accumulate<'a, T, N> {
     #[inline(always)]
     fn scaled_gradient<const OUT: usize>(&self, dz: &[T; OUT]) -> [T; OUT] {
         dz.map(|d| d * self.scale)
-    }
-}
-
-impl<T: Scalar, const N: usize> Accumulate<'_, T, N> {
-    /// The backward pass of a kernel dense layer at `OFFSET` over `B` samples: adds
-    /// the sum of the samples' parameter gradients into `grads` and returns each
-    /// sample's input gradient.
-    #[inline(always)]
-    pub fn dense_batch<const OFFSET: usize, const IN: usize, const OUT: usize, const B: usize>(
-        &mut self,
-        xs: [&[T; IN]; B],
-        dzs: &[[T; OUT]; B],
-    ) -> [[T; IN]; B] {
-        let (weights, _) = layer::<OFFSET, IN, OUT, T, N>(self.params);
-        let dx = dense_input_gradient_batch(weights, dzs);
-        self.dense_params_batch::<OFFSET, IN, OUT, B>(xs, dzs);
-        dx
-    }
-
-    /// [`dense_batch`](Self::dense_batch) for a layer whose input needs no gradient.
-    #[inline(always)]
-    pub fn dense_params_batch<
-        const OFFSET: usize,
-        const IN: usize,
-        const OUT: usize,
-        const B: usize,
-    >(
-        &mut self,
-        xs: [&[T; IN]; B],
-        dzs: &[[T; OUT]; B],
-    ) {
-        if self.scale == T::ONE {
-            let (dw, db) = layer_mut::<OFFSET, IN, OUT, T, N>(self.grads);
-            dense_backward_params_batch(xs, dzs, dw, db);
-        } else {
-            // The weight gradients are linear in dz: scaling B·OUT values of dz costs
-            // far less than scaling the IN·OUT gradients.
-            let dzs = dzs.each_ref().map(|dz| self.scaled_gradient(dz));
-            let (dw, db) = layer_mut::<OFFSET, IN, OUT, T, N>(self.grads);
-            dense_backward_params_batch(xs, &dzs, dw, db);
-        }
     }
 }
 
@@ -168,19 +146,88 @@ impl<T: Scalar, const N: usize> GradientSink<T, N> for Accumulate<'_, T, N> {
         let (dw, db) = layer_mut::<OFFSET, IN, OUT, T, N>(self.grads);
         dense_backward_params(x, &dz, dw, db);
     }
+
+    #[inline(always)]
+    fn dense_batch<const OFFSET: usize, const IN: usize, const OUT: usize, const B: usize>(
+        &mut self,
+        xs: [&[T; IN]; B],
+        dzs: &[[T; OUT]; B],
+    ) -> [[T; IN]; B] {
+        let (weights, _) = layer::<OFFSET, IN, OUT, T, N>(self.params);
+        let dx = dense_input_gradient_batch(weights, dzs);
+        self.dense_params_batch::<OFFSET, IN, OUT, B>(xs, dzs);
+        dx
+    }
+
+    #[inline(always)]
+    fn dense_params_batch<
+        const OFFSET: usize,
+        const IN: usize,
+        const OUT: usize,
+        const B: usize,
+    >(
+        &mut self,
+        xs: [&[T; IN]; B],
+        dzs: &[[T; OUT]; B],
+    ) {
+        if self.scale == T::ONE {
+            let (dw, db) = layer_mut::<OFFSET, IN, OUT, T, N>(self.grads);
+            dense_backward_params_batch(xs, dzs, dw, db);
+        } else {
+            // The weight gradients are linear in dz: scaling B·OUT values of dz costs
+            // far less than scaling the IN·OUT gradients.
+            let dzs = dzs.each_ref().map(|dz| self.scaled_gradient(dz));
+            let (dw, db) = layer_mut::<OFFSET, IN, OUT, T, N>(self.grads);
+            dense_backward_params_batch(xs, &dzs, dw, db);
+        }
+    }
 }
 
 /// Hands each gradient to an optimizer, which updates the parameters in place. The
 /// caller starts the step ([`Optimizer::begin_step`]) before the backward pass.
+///
+/// Over a block of samples ([`with_earlier`](Self::with_earlier)) the optimizer gets
+/// `earlier + scale · Σₛ gₛ` for each parameter: a mean over a mini-batch whose other
+/// samples' gradients were summed into `earlier`, and a weight's gradient over the
+/// block is summed in registers and handed over at once, so that the step needs no
+/// gradient array when the block is the whole batch.
 pub struct Update<'a, T, O, const N: usize> {
     params: &'a mut [T; N],
     optimizer: &'a mut O,
+    /// What every gradient the pass sends is multiplied by: 1, or `1/n` for a mean.
+    scale: T,
+    /// Gradients already summed (and scaled) for samples outside this pass.
+    earlier: Option<&'a [T; N]>,
 }
 
-impl<'a, T, O, const N: usize> Update<'a, T, O, N> {
+impl<'a, T: Scalar, O, const N: usize> Update<'a, T, O, N> {
     /// A sink updating `params` with `optimizer`.
     pub fn new(params: &'a mut [T; N], optimizer: &'a mut O) -> Self {
-        Update { params, optimizer }
+        Self::with_earlier(params, optimizer, T::ONE, None)
+    }
+
+    /// A sink updating `params` with `optimizer` from the gradient
+    /// `earlier + scale · g`, where `g` is what the backward pass sends: with
+    /// `scale = 1/n` and `earlier` the scaled sum over the batch's other samples (see
+    /// [`Accumulate::scaled`]), one step on the mean gradient of `n` samples.
+    pub fn with_earlier(
+        params: &'a mut [T; N],
+        optimizer: &'a mut O,
+        scale: T,
+        earlier: Option<&'a [T; N]>,
+    ) -> Self {
+        Update {
+            params,
+            optimizer,
+            scale,
+            earlier,
+        }
+    }
+
+    /// Whether the gradient the pass sends is the one the optimizer gets.
+    #[inline(always)]
+    fn is_plain(&self) -> bool {
+        self.scale == T::ONE && self.earlier.is_none()
     }
 }
 
@@ -193,7 +240,18 @@ impl<T: Scalar, O: Optimizer<[T; N]>, const N: usize> GradientSink<T, N> for Upd
     #[inline(always)]
     fn accept<const OFFSET: usize, const LEN: usize>(&mut self, grads: &[T; LEN]) {
         let params = segment_mut::<OFFSET, LEN, T, N>(self.params);
-        self.optimizer.update(OFFSET, params, grads);
+        if self.scale == T::ONE && self.earlier.is_none() {
+            self.optimizer.update(OFFSET, params, grads);
+            return;
+        }
+        update_from(
+            self.optimizer,
+            self.earlier,
+            self.scale,
+            OFFSET,
+            params,
+            grads,
+        );
     }
 
     #[inline(always)]
@@ -202,6 +260,9 @@ impl<T: Scalar, O: Optimizer<[T; N]>, const N: usize> GradientSink<T, N> for Upd
         x: &[T; IN],
         dz: &[T; OUT],
     ) -> [T; IN] {
+        if !self.is_plain() {
+            return self.dense_as_block::<OFFSET, IN, OUT>(x, dz);
+        }
         let mut dx = [T::ZERO; IN];
         // The input's gradient takes each row's weights from before this step's update.
         self.update_layer::<OFFSET, IN, OUT>(x, dz, |row, d| {
@@ -218,11 +279,123 @@ impl<T: Scalar, O: Optimizer<[T; N]>, const N: usize> GradientSink<T, N> for Upd
         x: &[T; IN],
         dz: &[T; OUT],
     ) {
+        if !self.is_plain() {
+            self.dense_as_block::<OFFSET, IN, OUT>(x, dz);
+            return;
+        }
         self.update_layer::<OFFSET, IN, OUT>(x, dz, |_, _| {});
+    }
+
+    #[inline(always)]
+    fn dense_batch<const OFFSET: usize, const IN: usize, const OUT: usize, const B: usize>(
+        &mut self,
+        xs: [&[T; IN]; B],
+        dzs: &[[T; OUT]; B],
+    ) -> [[T; IN]; B] {
+        // The inputs' gradients take the weights from before this step's update.
+        let (weights, _) = layer::<OFFSET, IN, OUT, T, N>(self.params);
+        let dx = dense_input_gradient_batch(weights, dzs);
+        self.dense_params_batch::<OFFSET, IN, OUT, B>(xs, dzs);
+        dx
+    }
+
+    #[inline(always)]
+    fn dense_params_batch<
+        const OFFSET: usize,
+        const IN: usize,
+        const OUT: usize,
+        const B: usize,
+    >(
+        &mut self,
+        xs: [&[T; IN]; B],
+        dzs: &[[T; OUT]; B],
+    ) {
+        let scale = self.scale;
+        // Linear in dz: scaling B·OUT values of dz is cheaper than IN·OUT gradients.
+        let dzs = if scale == T::ONE {
+            *dzs
+        } else {
+            dzs.map(|dz| dz.map(|d| d * scale))
+        };
+        let (weights, biases) = layer_mut::<OFFSET, IN, OUT, T, N>(self.params);
+        let (optimizer, earlier) = (&mut *self.optimizer, self.earlier);
+        weight_gradient(&xs, &dzs, |unit, column, sums| {
+            let Some(row) = weights
+                .get_mut(unit)
+                .and_then(|row| row.get_mut(column..column + sums.len()))
+            else {
+                return;
+            };
+            let offset = OFFSET + unit * IN + column;
+            match earlier {
+                None => optimizer.update(offset, row, sums),
+                Some(earlier) => update_from(optimizer, Some(earlier), T::ONE, offset, row, sums),
+            }
+        });
+        let db = bias_gradient(&dzs);
+        update_from(
+            self.optimizer,
+            earlier,
+            T::ONE,
+            OFFSET + IN * OUT,
+            biases,
+            &db,
+        );
     }
 }
 
+/// Hands `optimizer` the gradient `earlier[offset..] + scale · grads` for `params`,
+/// [`STRIP`] values at a time so that the stack stays small whatever the length.
+#[inline(always)]
+fn update_from<T: Scalar, O: Optimizer<[T; N]>, const N: usize>(
+    optimizer: &mut O,
+    earlier: Option<&[T; N]>,
+    scale: T,
+    offset: usize,
+    params: &mut [T],
+    grads: &[T],
+) {
+    if earlier.is_none() && scale == T::ONE {
+        optimizer.update(offset, params, grads);
+        return;
+    }
+    let earlier = earlier.and_then(|earlier| earlier.get(offset..));
+    let mut gradient = [T::ZERO; STRIP];
+    for (start, (params, grads)) in params
+        .chunks_mut(STRIP)
+        .zip(grads.chunks(STRIP))
+        .enumerate()
+    {
+        let gradient = &mut gradient[..grads.len()];
+        for (g, &grad) in gradient.iter_mut().zip(grads) {
+            *g = scale * grad;
+        }
+        if let Some(earlier) = earlier.and_then(|earlier| earlier.get(start * STRIP..)) {
+            for (g, &e) in gradient.iter_mut().zip(earlier) {
+                *g += e;
+            }
+        }
+        optimizer.update(offset + start * STRIP, params, gradient);
+    }
+}
+
+/// Gradients [`update_from`] forms at a time: the weight-gradient kernel's strip.
+const STRIP: usize = GRADIENT_STRIP;
+
 impl<T: Scalar, O: Optimizer<[T; N]>, const N: usize> Update<'_, T, O, N> {
+    /// One sample's dense layer through the block path, which scales and adds
+    /// `earlier`. Out of line, so that `train_step`'s frame (this sink made by
+    /// [`Update::new`], which never comes here) does not hold the block path's arrays.
+    #[inline(never)]
+    fn dense_as_block<const OFFSET: usize, const IN: usize, const OUT: usize>(
+        &mut self,
+        x: &[T; IN],
+        dz: &[T; OUT],
+    ) -> [T; IN] {
+        let [dx] = self.dense_batch::<OFFSET, IN, OUT, 1>([x], core::array::from_ref(dz));
+        dx
+    }
+
     /// Updates the dense layer at `OFFSET` from its input `x` and `dz`, row by row:
     /// `before_update` sees each weight row and its unit's `dz` before the optimizer
     /// changes it, then the biases are updated.
