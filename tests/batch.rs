@@ -3,7 +3,7 @@
 //! targets, and a malformed batch is an error that changes nothing.
 
 use backprop::init::SplitMix64;
-use backprop::{BatchError, Network, mlp, one_hot};
+use backprop::{BatchError, Network, STEP_BLOCK, mlp, one_hot};
 
 // Unrolled hidden layer, kernel output: both forms, and a fused loss.
 mlp!(Classifier<5 => tanh 6 => softmax 4; loss cross_entropy; scalar f64>);
@@ -129,18 +129,52 @@ fn malformed_batches_are_errors_that_change_nothing() {
     assert_eq!(grads, [0.25; Classifier::PARAMS]);
 }
 
-/// `train_batch` against the step it stands for: every sample's gradient summed one at a
-/// time, divided by the count, and one `Optimizer::step`, twice over (so that the
-/// optimizer's state carries on from a fused step).
+/// `train_batch`, and `step_block` on the last [`STEP_BLOCK`] samples (whatever the
+/// target: `train_batch` fuses its step only with AVX), against the step they stand
+/// for: every sample's gradient summed one at a time, divided by the count, and one
+/// `Optimizer::step`, twice over (so that the optimizer's state carries on from a
+/// fused step).
 fn check_train_batch<N, O>(net: &N, data: &[(N::Input, N::Output)], make: impl Fn() -> O)
 where
+    N: Network<Scalar = f64> + Clone,
+    O: backprop::Optimizer<N::Params>,
+{
+    check_step(net, data, &make, |net, opt| net.train_batch(data, opt));
+    let Some((head, block)) = data.split_last_chunk::<STEP_BLOCK>() else {
+        return;
+    };
+    check_step(net, data, &make, |net, opt| {
+        let n = data.len() as f64;
+        let mut earlier = N::Params::zeros();
+        let mut total = 0.0;
+        for (x, t) in head {
+            total += net.backward(x, t, &mut earlier);
+        }
+        earlier.as_mut().iter_mut().for_each(|g| *g /= n);
+        let (xs, ts) = (
+            block.each_ref().map(|(x, _)| x),
+            block.each_ref().map(|(_, t)| t),
+        );
+        let earlier = (!head.is_empty()).then_some(&earlier);
+        (total + net.step_block(xs, ts, opt, 1.0 / n, earlier)) / n
+    });
+}
+
+/// `step(net, opt)`, which returns the mean loss of `data` before it, against one step
+/// on the mean gradient of `data`, twice over.
+fn check_step<N, O>(
+    net: &N,
+    data: &[(N::Input, N::Output)],
+    make: &impl Fn() -> O,
+    step: impl Fn(&mut N, &mut O) -> f64,
+) where
     N: Network<Scalar = f64> + Clone,
     O: backprop::Optimizer<N::Params>,
 {
     let (mut batched, mut reference) = (net.clone(), net.clone());
     let (mut opt_batched, mut opt_reference) = (make(), make());
     for round in 0..2 {
-        let loss = batched.train_batch(data, &mut opt_batched);
+        let loss = step(&mut batched, &mut opt_batched);
         let mut grads = N::Params::zeros();
         let mut total = 0.0;
         for (x, t) in data {

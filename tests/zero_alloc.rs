@@ -129,6 +129,12 @@ where
             total += net.train_batch(batch, &mut adam).to_f64();
             total += net.train_batch(&long[5..], &mut sgd).to_f64();
             total += net.train_batch(&long, &mut momentum).to_f64();
+            let block_xs: [&N::Input; backprop::STEP_BLOCK] = core::array::from_fn(|i| &long[i].0);
+            let block_ts: [&N::Output; backprop::STEP_BLOCK] = core::array::from_fn(|i| &long[i].1);
+            let scale = <N::Scalar as backprop::Scalar>::from_f64(0.5);
+            total += net
+                .step_block(block_xs, block_ts, &mut adam, scale, Some(&grads))
+                .to_f64();
             net.forward_batch(&xs, &mut ys)
                 .expect("one output per input");
             total += ys[0].as_ref()[0].to_f64();

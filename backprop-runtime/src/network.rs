@@ -15,11 +15,19 @@ pub const PARALLEL_PART: usize = 64;
 pub const BLOCK: usize = crate::kernel::batch::SAMPLES_PER_PASS;
 
 /// Samples [`Network::train_batch`] runs through [`Network::step_block`] at the end of
-/// a batch, with the update fused into their backward pass: a batch of exactly this
-/// many samples needs no gradient array at all, and longer ones sum the rest into one
-/// first. Thirty-two, the mini-batch most training uses; every layer runs over them
-/// as groups of the kernels' register block (16 samples with AVX, 8 without).
+/// a batch, with the update fused into their backward pass (with AVX): a batch of
+/// exactly this many samples needs no gradient array at all, and longer ones sum the
+/// rest into one first. Thirty-two, the mini-batch most training uses; every layer
+/// runs over them as groups of the kernels' register block (16 samples with AVX).
 pub const STEP_BLOCK: usize = 32;
+
+/// Whether `train_batch` fuses its step into the last [`STEP_BLOCK`] samples. Without
+/// AVX, the weight gradient over 32 samples ran at 22 GFLOP/s against 30 over blocks
+/// of 8, and handing SSE's short strips to the optimizer cost more than the separate
+/// update saved (W4 at batch 32, alternating runs: 533–546 µs fused against 479–499
+/// µs unfused), so there every sample is summed into the gradient array and the step
+/// follows.
+const FUSED_STEP: bool = cfg!(target_feature = "avx");
 
 /// A network that is a chain, input → (dense → activation)* → loss, as every `mlp!`
 /// network is: its layers feed each other in order, which is what
@@ -260,12 +268,13 @@ pub trait Network: Sized {
     /// `batch`, then one update. Returns the mean loss before the update. An empty
     /// batch changes nothing and returns zero.
     ///
-    /// The last [`STEP_BLOCK`] (32) samples go through [`step_block`](Self::step_block),
-    /// which fuses the update into their backward pass: a batch of 32 needs no
-    /// gradient array. The samples before them are summed, a block at a time (16 with
-    /// AVX, 8 without), into a gradient array on the stack ([`Self::Params`], one per
-    /// network), as is a batch shorter than 32, which is then stepped with
-    /// [`Optimizer::step`]. For a network too big for that array, sum into a boxed
+    /// With AVX, the last [`STEP_BLOCK`] (32) samples go through
+    /// [`step_block`](Self::step_block), which fuses the update into their backward
+    /// pass: a batch of 32 needs no gradient array. The samples before them are
+    /// summed, a block at a time (16 with AVX, 8 without), into a gradient array on
+    /// the stack ([`Self::Params`], one per network), as is a batch shorter than 32
+    /// (and, without AVX, where that measured faster, every batch), which is then
+    /// stepped with [`Optimizer::step`]. For a network too big for that array, sum into a boxed
     /// gradient (`Storage::zeroed()`) with [`accumulate`](Self::accumulate) and step
     /// with [`Optimizer::step`].
     ///
@@ -281,7 +290,7 @@ pub trait Network: Sized {
         }
         let scale = Self::Scalar::from_f64(1.0 / batch.len() as f64);
         let total = match batch.split_last_chunk::<STEP_BLOCK>() {
-            Some(([], block)) => {
+            Some(([], block)) if FUSED_STEP => {
                 let (xs, targets) = (
                     block.each_ref().map(|(x, _)| x),
                     block.each_ref().map(|(_, t)| t),
@@ -363,9 +372,9 @@ pub trait Network: Sized {
     }
 }
 
-/// [`Network::train_batch`] for a batch that is not one [`STEP_BLOCK`]: the samples
-/// before the last block (or all, for a shorter batch) summed into a gradient array,
-/// then the step. Kept out of line so that a batch of one block, which needs no
+/// [`Network::train_batch`] for a batch that is not one fused [`STEP_BLOCK`]: the
+/// samples before the last block (or all, for a shorter batch or without AVX) summed
+/// into a gradient array, then the step. Kept out of line so that a batch of one block, which needs no
 /// gradient array, does not reserve one on the stack either.
 #[inline(never)]
 fn train_batch_with_gradient<N: Network, O: Optimizer<N::Params>>(
@@ -376,7 +385,7 @@ fn train_batch_with_gradient<N: Network, O: Optimizer<N::Params>>(
 ) -> N::Scalar {
     let mut grads = N::Params::zeros();
     match batch.split_last_chunk::<STEP_BLOCK>() {
-        Some((earlier, block)) => {
+        Some((earlier, block)) if FUSED_STEP => {
             let total = accumulate_scaled(net, earlier, &mut grads, scale);
             let (xs, targets) = (
                 block.each_ref().map(|(x, _)| x),
@@ -384,7 +393,7 @@ fn train_batch_with_gradient<N: Network, O: Optimizer<N::Params>>(
             );
             total + net.step_block(xs, targets, opt, scale, Some(&grads))
         }
-        None => {
+        _ => {
             let total = accumulate_scaled(net, batch, &mut grads, scale);
             opt.step(net.params_mut(), &grads);
             total
