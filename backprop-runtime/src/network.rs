@@ -3,11 +3,9 @@
 use crate::{Array, BatchError, Optimizer, Scalar, Trace, one_hot};
 
 /// Samples per part in `Network::train_batch_parallel`: the unit of work one thread
-/// takes, fixed so that results do not depend on the number of threads. Small enough
-/// that a faster core can take more parts than a slower one (on this project's
-/// two-core machine the cores' speeds differ by up to a third under load).
+/// takes, fixed so that results do not depend on the number of threads.
 #[cfg(feature = "rayon")]
-pub const PARALLEL_PART: usize = 32;
+pub const PARALLEL_PART: usize = 64;
 
 /// Samples per [`Network::backward_block`] in [`Network::train_batch`] (and per
 /// `forward_block` in `forward_batch`): enough to load each weight row once for many
@@ -326,13 +324,11 @@ pub trait Network: Sized {
     }
 
     /// [`train_batch`](Self::train_batch) with the batch split across rayon's threads
-    /// (feature `rayon`): the batch is cut into parts of 32 samples (`PARALLEL_PART`),
-    /// each part's gradient is summed in its own buffer, and the buffers are added up a
-    /// binary tree whose shape depends only on the batch's length (halves of the parts
-    /// on two threads, then the right half added into the left). So the result is the
-    /// same whatever the number of threads, and equals `train_batch`'s up to the order
-    /// of float additions. Each part's buffer is allocated, one network-sized array
-    /// per part.
+    /// (feature `rayon`): the batch is cut into parts of 64 samples (`PARALLEL_PART`), each
+    /// part's gradient is summed in its own buffer, and the buffers are added in part
+    /// order, so the result is the same whatever the number of threads, and equals
+    /// `train_batch`'s up to the order of float additions. Each part's buffer is
+    /// allocated, one network-sized array per part.
     #[cfg(feature = "rayon")]
     fn train_batch_parallel<O: Optimizer<Self::Params>>(
         &mut self,
@@ -346,53 +342,34 @@ pub trait Network: Sized {
         Self::Params: Send,
         Self::Scalar: Send + Sync,
     {
+        use rayon::prelude::*;
         if batch.is_empty() {
             return Self::Scalar::ZERO;
         }
+        let net = &*self;
         let scale = Self::Scalar::from_f64(1.0 / batch.len() as f64);
-        let (total, grads) = gradient_tree(&*self, batch, scale);
+        let parts: std::vec::Vec<(Self::Scalar, std::boxed::Box<Self::Params>)> = batch
+            .par_chunks(PARALLEL_PART)
+            .map(move |part| {
+                let mut grads = std::boxed::Box::new(Self::Params::zeros());
+                let loss = accumulate_scaled(net, part, &mut grads, scale);
+                (loss, grads)
+            })
+            .collect();
+        let mut parts = parts.into_iter();
+        let Some((mut total, mut grads)) = parts.next() else {
+            return Self::Scalar::ZERO;
+        };
+        for (loss, part) in parts {
+            total += loss;
+            let sums: &mut Self::Params = &mut grads;
+            for (sum, &grad) in sums.as_mut().iter_mut().zip(part.as_ref().as_ref()) {
+                *sum += grad;
+            }
+        }
         opt.step(self.params_mut(), &grads);
         total * scale
     }
-}
-
-/// The summed loss of `batch` and `scale` times its summed gradient, in a new buffer:
-/// one part of [`PARALLEL_PART`] samples directly; more as two halves of the parts on
-/// two of rayon's threads, the right half's gradient then added into the left's.
-/// Short parts run one after the other; longer work is stolen by idle threads, so a
-/// thread on a slower core takes fewer parts.
-#[cfg(feature = "rayon")]
-fn gradient_tree<N>(
-    net: &N,
-    batch: &[(N::Input, N::Output)],
-    scale: N::Scalar,
-) -> (N::Scalar, std::boxed::Box<N::Params>)
-where
-    N: Network + Sync,
-    N::Input: Sync,
-    N::Output: Sync,
-    N::Params: Send,
-    N::Scalar: Send + Sync,
-{
-    if batch.len() <= PARALLEL_PART {
-        let mut grads = std::boxed::Box::new(N::Params::zeros());
-        let loss = accumulate_scaled(net, batch, &mut grads, scale);
-        return (loss, grads);
-    }
-    let parts = batch.len().div_ceil(PARALLEL_PART);
-    let (left, right) = batch.split_at(parts / 2 * PARALLEL_PART);
-    let ((left_loss, mut sums), (right_loss, right)) = rayon::join(
-        || gradient_tree(net, left, scale),
-        || gradient_tree(net, right, scale),
-    );
-    let right: &N::Params = &right;
-    for (sum, &grad) in AsMut::<[N::Scalar]>::as_mut(&mut *sums)
-        .iter_mut()
-        .zip(right.as_ref())
-    {
-        *sum += grad;
-    }
-    (left_loss + right_loss, sums)
 }
 
 /// [`Network::train_batch`] for a batch that is not one fused [`STEP_BLOCK`]: the
