@@ -60,8 +60,8 @@ pub fn dense_forward_batch<T: Scalar, const IN: usize, const OUT: usize, const B
     z
 }
 
-/// Samples whose sums the forward kernel keeps in registers together: with
-/// [`ROWS_PER_PASS`] units, the register block. Larger blocks run as groups of it.
+/// Samples whose sums the forward kernel keeps in registers together (with four units'
+/// with AVX, six without): its register block. Larger blocks run as groups of it.
 pub const SAMPLES_PER_PASS: usize = if cfg!(target_feature = "avx") { 16 } else { 8 };
 
 /// [`dense_forward_batch`] for a group of at most [`SAMPLES_PER_PASS`] samples.
