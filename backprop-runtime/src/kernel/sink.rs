@@ -45,12 +45,19 @@ pub trait GradientSink<T: Scalar, const N: usize> {
 
     /// The backward pass of a dense layer at `OFFSET` over a block of `B` samples:
     /// takes the sum of the samples' parameter gradients and returns each sample's
-    /// input gradient (from the parameters as they were before this pass).
+    /// input gradient, from the weights as they were before this pass (computed before
+    /// [`dense_params_batch`](Self::dense_params_batch) may change them).
+    #[inline(always)]
     fn dense_batch<const OFFSET: usize, const IN: usize, const OUT: usize, const B: usize>(
         &mut self,
         xs: [&[T; IN]; B],
         dzs: &[[T; OUT]; B],
-    ) -> [[T; IN]; B];
+    ) -> [[T; IN]; B] {
+        let (weights, _) = layer::<OFFSET, IN, OUT, T, N>(self.params());
+        let dx = dense_input_gradient_batch(weights, dzs);
+        self.dense_params_batch::<OFFSET, IN, OUT, B>(xs, dzs);
+        dx
+    }
 
     /// [`dense_batch`](Self::dense_batch) for a layer whose input needs no gradient.
     fn dense_params_batch<const OFFSET: usize, const IN: usize, const OUT: usize, const B: usize>(
@@ -145,18 +152,6 @@ impl<T: Scalar, const N: usize> GradientSink<T, N> for Accumulate<'_, T, N> {
         let dz = self.scaled_gradient(dz);
         let (dw, db) = layer_mut::<OFFSET, IN, OUT, T, N>(self.grads);
         dense_backward_params(x, &dz, dw, db);
-    }
-
-    #[inline(always)]
-    fn dense_batch<const OFFSET: usize, const IN: usize, const OUT: usize, const B: usize>(
-        &mut self,
-        xs: [&[T; IN]; B],
-        dzs: &[[T; OUT]; B],
-    ) -> [[T; IN]; B] {
-        let (weights, _) = layer::<OFFSET, IN, OUT, T, N>(self.params);
-        let dx = dense_input_gradient_batch(weights, dzs);
-        self.dense_params_batch::<OFFSET, IN, OUT, B>(xs, dzs);
-        dx
     }
 
     #[inline(always)]
@@ -284,19 +279,6 @@ impl<T: Scalar, O: Optimizer<[T; N]>, const N: usize> GradientSink<T, N> for Upd
             return;
         }
         self.update_layer::<OFFSET, IN, OUT>(x, dz, |_, _| {});
-    }
-
-    #[inline(always)]
-    fn dense_batch<const OFFSET: usize, const IN: usize, const OUT: usize, const B: usize>(
-        &mut self,
-        xs: [&[T; IN]; B],
-        dzs: &[[T; OUT]; B],
-    ) -> [[T; IN]; B] {
-        // The inputs' gradients take the weights from before this step's update.
-        let (weights, _) = layer::<OFFSET, IN, OUT, T, N>(self.params);
-        let dx = dense_input_gradient_batch(weights, dzs);
-        self.dense_params_batch::<OFFSET, IN, OUT, B>(xs, dzs);
-        dx
     }
 
     #[inline(always)]
