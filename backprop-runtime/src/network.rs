@@ -274,9 +274,9 @@ pub trait Network: Sized {
     /// summed, a block at a time (16 with AVX, 8 without), into a gradient array on
     /// the stack ([`Self::Params`], one per network), as is a batch shorter than 32
     /// (and, without AVX, where that measured faster, every batch), which is then
-    /// stepped with [`Optimizer::step`]. For a network too big for that array, sum into a boxed
-    /// gradient (`Storage::zeroed()`) with [`accumulate`](Self::accumulate) and step
-    /// with [`Optimizer::step`].
+    /// stepped with [`Optimizer::step`]. For a network too big for that array, sum
+    /// into a boxed gradient (`Storage::zeroed()`) with
+    /// [`accumulate`](Self::accumulate) and step with [`Optimizer::step`].
     ///
     /// One sample with a NaN makes the mean gradient NaN, and the step writes NaN into
     /// the parameters: check the returned loss with `is_finite()`.
@@ -291,10 +291,7 @@ pub trait Network: Sized {
         let scale = Self::Scalar::from_f64(1.0 / batch.len() as f64);
         let total = match batch.split_last_chunk::<STEP_BLOCK>() {
             Some(([], block)) if FUSED_STEP => {
-                let (xs, targets) = (
-                    block.each_ref().map(|(x, _)| x),
-                    block.each_ref().map(|(_, t)| t),
-                );
+                let (xs, targets) = inputs_and_targets(block);
                 self.step_block(xs, targets, opt, scale, None)
             }
             _ => train_batch_with_gradient(self, batch, opt, scale),
@@ -313,8 +310,7 @@ pub trait Network: Sized {
         let mut total = Self::Scalar::ZERO;
         let (blocks, rest) = batch.as_chunks::<BLOCK>();
         for block in blocks {
-            let xs = block.each_ref().map(|(x, _)| x);
-            let targets = block.each_ref().map(|(_, target)| target);
+            let (xs, targets) = inputs_and_targets(block);
             total += self.backward_block(xs, targets, grads);
         }
         for (x, target) in rest {
@@ -374,8 +370,8 @@ pub trait Network: Sized {
 
 /// [`Network::train_batch`] for a batch that is not one fused [`STEP_BLOCK`]: the
 /// samples before the last block (or all, for a shorter batch or without AVX) summed
-/// into a gradient array, then the step. Kept out of line so that a batch of one block, which needs no
-/// gradient array, does not reserve one on the stack either.
+/// into a gradient array, then the step. Kept out of line so that a batch of one
+/// block, which needs no gradient array, does not reserve one on the stack either.
 #[inline(never)]
 fn train_batch_with_gradient<N: Network, O: Optimizer<N::Params>>(
     net: &mut N,
@@ -387,10 +383,7 @@ fn train_batch_with_gradient<N: Network, O: Optimizer<N::Params>>(
     match batch.split_last_chunk::<STEP_BLOCK>() {
         Some((earlier, block)) if FUSED_STEP => {
             let total = accumulate_scaled(net, earlier, &mut grads, scale);
-            let (xs, targets) = (
-                block.each_ref().map(|(x, _)| x),
-                block.each_ref().map(|(_, t)| t),
-            );
+            let (xs, targets) = inputs_and_targets(block);
             total + net.step_block(xs, targets, opt, scale, Some(&grads))
         }
         _ => {
@@ -412,14 +405,22 @@ fn accumulate_scaled<N: Network>(
     let mut total = N::Scalar::ZERO;
     let (blocks, rest) = batch.as_chunks::<BLOCK>();
     for block in blocks {
-        let xs = block.each_ref().map(|(x, _)| x);
-        let targets = block.each_ref().map(|(_, target)| target);
+        let (xs, targets) = inputs_and_targets(block);
         total += net.backward_block_scaled(xs, targets, grads, scale);
     }
     for (x, target) in rest {
         total += net.backward_block_scaled([x], [target], grads, scale);
     }
     total
+}
+
+/// References to the inputs and to the targets of a block of `(input, target)` pairs,
+/// the form the block methods take them in.
+fn inputs_and_targets<I, O, const B: usize>(block: &[(I, O); B]) -> ([&I; B], [&O; B]) {
+    (
+        block.each_ref().map(|(x, _)| x),
+        block.each_ref().map(|(_, target)| target),
+    )
 }
 
 /// `Ok` when a batch's two slices have the same length.

@@ -235,10 +235,6 @@ impl<T: Scalar, O: Optimizer<[T; N]>, const N: usize> GradientSink<T, N> for Upd
     #[inline(always)]
     fn accept<const OFFSET: usize, const LEN: usize>(&mut self, grads: &[T; LEN]) {
         let params = segment_mut::<OFFSET, LEN, T, N>(self.params);
-        if self.scale == T::ONE && self.earlier.is_none() {
-            self.optimizer.update(OFFSET, params, grads);
-            return;
-        }
         update_from(
             self.optimizer,
             self.earlier,
@@ -309,10 +305,7 @@ impl<T: Scalar, O: Optimizer<[T; N]>, const N: usize> GradientSink<T, N> for Upd
                 return;
             };
             let offset = OFFSET + unit * IN + column;
-            match earlier {
-                None => optimizer.update(offset, row, sums),
-                Some(earlier) => update_from(optimizer, Some(earlier), T::ONE, offset, row, sums),
-            }
+            update_from(optimizer, earlier, T::ONE, offset, row, sums);
         });
         let db = bias_gradient(&dzs);
         update_from(
