@@ -5,10 +5,12 @@
 //! samples each weight is loaded once for all of them:
 //!
 //! - the forward pass transposes the inputs a tile of 64 columns at a time and keeps
-//!   each unit's sums over the block as one vector, so each weight is broadcast once
-//!   and multiplied into every sample with one multiply-add, eight units together;
-//! - the weight gradient holds a strip of each of four rows in registers while every
-//!   sample's `dz·x` is added into it;
+//!   each unit's sums over a group of samples as one vector, so each weight is
+//!   broadcast once and multiplied into the group's samples with one multiply-add,
+//!   several units together;
+//! - the weight gradient holds a strip of each of several rows in registers while
+//!   every sample's `dz·x` is added into it, then hands the strip over: added into a
+//!   gradient array, or (`sink::Update`) straight to an optimizer;
 //! - the input gradient runs down the rows once for all samples.
 //!
 //! The register blocks are sized for the target: AVX's sixteen 256-bit registers or
@@ -183,9 +185,9 @@ fn add_tile_rows<T: Scalar, const B: usize, const K: usize, const R: usize>(
 }
 
 /// The backward pass of [`dense_forward_batch`] for the parameters: adds
-/// `Σₛ dzₛ·xₛᵀ` into `dw` and `Σₛ dzₛ` into `db`. Four rows at a time, each chunk of
-/// eight weights held in registers while every sample passes, so each input chunk is
-/// loaded once for four rows.
+/// `Σₛ dzₛ·xₛᵀ` into `dw` and `Σₛ dzₛ` into `db`. Six rows at a time with AVX (four
+/// without), a strip of each held in registers while every sample passes, so each
+/// strip of an input is loaded once for all the rows.
 #[inline]
 pub fn dense_backward_params_batch<T: Scalar, const IN: usize, const OUT: usize, const B: usize>(
     xs: [&[T; IN]; B],
