@@ -496,9 +496,9 @@ impl<'a> Graph<'a> {
 
                 /// The summed total loss of `B` samples, sending the sum of their
                 /// parameter gradients to `sink` (an [`::backprop::kernel::Accumulate`],
-                /// or an [`::backprop::kernel::Update`] where no weights are shared). Every op runs over the
-                /// `B` samples at once through the batch kernels, so each weight is read
-                /// once per block.
+                /// or an [`::backprop::kernel::Update`] where no weights are shared).
+                /// Every op runs over the `B` samples at once through the batch kernels,
+                /// so each weight is read once per block.
                 pub fn backward_block_into<S: ::backprop::kernel::GradientSink<#scalar, #count>, const B: usize>(
                     sink: &mut S,
                     inputs: [&#input_struct; B],
@@ -585,10 +585,6 @@ impl<'a> Graph<'a> {
             && p.inputs * p.units <= crate::plan::UNROLL_MAX_WEIGHTS
     }
 
-    /// `backprop::Network` (and `backprop::Trace` for the trace), for a graph with one
-    /// input and one loss term: its arrays are the trait's input and output, and the
-    /// trait's loss is the total. A graph with more has no single input or output, and
-    /// no impl.
     /// Whether a dense layer's weights are used more than once.
     fn shares_weights(&self) -> bool {
         self.steps
@@ -596,6 +592,10 @@ impl<'a> Graph<'a> {
             .any(|step| matches!(step.op, Op::Dense(dense) if dense.shared))
     }
 
+    /// `backprop::Network` (and `backprop::Trace` for the trace), for a graph with one
+    /// input and one loss term: its arrays are the trait's input and output, and the
+    /// trait's loss is the total. A graph with more has no single input or output, and
+    /// no impl.
     fn network_impl(&self) -> TokenStream {
         let ([input], [term]) = (&self.inputs[..], &self.losses[..]) else {
             return TokenStream::new();
