@@ -97,8 +97,8 @@ where
     let xs: Vec<N::Input> = batch.iter().map(|(x, _)| *x).collect();
     let ts: Vec<N::Output> = batch.iter().map(|(_, t)| *t).collect();
     let classes: Vec<usize> = (0..batch.len()).map(|i| i % N::OUTPUTS).collect();
-    // `train_batch` fuses its step into the last 32 samples: one such block alone, and
-    // after others.
+    // With AVX `train_batch` fuses its step into the last 32 samples: one such block
+    // alone, and after others (`step_block` is called directly below, for any target).
     let long: Vec<(N::Input, N::Output)> = batch
         .iter()
         .cycle()
