@@ -2,36 +2,29 @@
 
 use crate::{Optimizer, Scalar, Storage};
 
-/// Adagrad (Duchi et al. 2011), the update of PyTorch's `torch.optim.Adagrad`:
-///
-/// ```text
-/// lr_t ← lr / (1 + (t − 1) · lr_decay)
-/// g ← ∇θ + weight_decay · θ
-/// s ← s + g²                       (s starts at initial_accumulator_value)
-/// θ ← θ − lr_t · g / (√s + ε)
-/// ```
-///
-/// Defaults (PyTorch's): no decay, no weight decay, s starting at 0, ε = 1e-10; the
-/// usual learning rate is 1e-2.
-#[derive(Clone, Debug)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-#[cfg_attr(
-    feature = "serde",
-    serde(bound(
-        serialize = "T: Scalar + serde::Serialize, S: Storage<T, N>",
-        deserialize = "T: Scalar + serde::Deserialize<'de>, S: Storage<T, N>"
-    ))
-)]
-pub struct Adagrad<T, const N: usize, S = [T; N]> {
-    lr: T,
-    lr_decay: T,
-    weight_decay: T,
-    eps: T,
-    initial_accumulator: T,
-    /// Steps begun, `t`.
-    steps: u64,
-    #[cfg_attr(feature = "serde", serde(with = "crate::io::serde::storage"))]
-    sum: S,
+super::optimizer_state! {
+    /// Adagrad (Duchi et al. 2011), the update of PyTorch's `torch.optim.Adagrad`:
+    ///
+    /// ```text
+    /// lr_t ← lr / (1 + (t − 1) · lr_decay)
+    /// g ← ∇θ + weight_decay · θ
+    /// s ← s + g²                       (s starts at initial_accumulator_value)
+    /// θ ← θ − lr_t · g / (√s + ε)
+    /// ```
+    ///
+    /// Defaults (PyTorch's): no decay, no weight decay, s starting at 0, ε = 1e-10; the
+    /// usual learning rate is 1e-2.
+    pub struct Adagrad<T, const N: usize, S = [T; N]> {
+        lr: T,
+        lr_decay: T,
+        weight_decay: T,
+        eps: T,
+        initial_accumulator: T,
+        /// Steps begun, `t`.
+        steps: u64,
+        #[cfg_attr(feature = "serde", serde(with = "crate::io::serde::storage"))]
+        sum: S,
+    }
 }
 
 super::shared_api!(Adagrad);

@@ -1,31 +1,24 @@
 //! Adam: adaptive moment estimation.
 
 use crate::{Optimizer, Scalar, Storage};
-/// Adam (Kingma & Ba 2015), the update of PyTorch's `torch.optim.Adam`:
-///
-/// ```text
-/// g ← ∇θ + weight_decay · θ
-/// m ← β1 · m + (1 − β1) · g
-/// v ← β2 · v + (1 − β2) · g²
-/// m̂ ← m / (1 − β1^t),   v̂ ← v / (1 − β2^t)
-/// θ ← θ − lr · m̂ / (√v̂ + ε)
-/// ```
-///
-/// Defaults (PyTorch's): β1 = 0.9, β2 = 0.999, ε = 1e-8, no weight decay. The usual
-/// learning rate is 1e-3.
-#[derive(Clone, Debug)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-#[cfg_attr(
-    feature = "serde",
-    serde(bound(
-        serialize = "T: Scalar + serde::Serialize, S: Storage<T, N>",
-        deserialize = "T: Scalar + serde::Deserialize<'de>, S: Storage<T, N>"
-    ))
-)]
-pub struct Adam<T, const N: usize, S = [T; N]> {
-    lr: T,
-    weight_decay: T,
-    moments: Moments<T, N, S>,
+super::optimizer_state! {
+    /// Adam (Kingma & Ba 2015), the update of PyTorch's `torch.optim.Adam`:
+    ///
+    /// ```text
+    /// g ← ∇θ + weight_decay · θ
+    /// m ← β1 · m + (1 − β1) · g
+    /// v ← β2 · v + (1 − β2) · g²
+    /// m̂ ← m / (1 − β1^t),   v̂ ← v / (1 − β2^t)
+    /// θ ← θ − lr · m̂ / (√v̂ + ε)
+    /// ```
+    ///
+    /// Defaults (PyTorch's): β1 = 0.9, β2 = 0.999, ε = 1e-8, no weight decay. The usual
+    /// learning rate is 1e-3.
+    pub struct Adam<T, const N: usize, S = [T; N]> {
+        lr: T,
+        weight_decay: T,
+        moments: Moments<T, N, S>,
+    }
 }
 
 super::shared_api!(Adam);
@@ -79,27 +72,20 @@ impl<T: Scalar, const N: usize, S: Storage<T, N>> Optimizer<[T; N]> for Adam<T, 
     }
 }
 
-/// The state Adam and AdamW share: the moments' decay rates and ε, the running
-/// products `β1^t`, `β2^t` (so no `powi` is needed), and the moment estimates `m`, `v`.
-#[derive(Clone, Debug)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-#[cfg_attr(
-    feature = "serde",
-    serde(bound(
-        serialize = "T: Scalar + serde::Serialize, S: Storage<T, N>",
-        deserialize = "T: Scalar + serde::Deserialize<'de>, S: Storage<T, N>"
-    ))
-)]
-pub(super) struct Moments<T, const N: usize, S> {
-    pub(super) beta1: T,
-    pub(super) beta2: T,
-    pub(super) eps: T,
-    beta1_t: T,
-    beta2_t: T,
-    #[cfg_attr(feature = "serde", serde(with = "crate::io::serde::storage"))]
-    m: S,
-    #[cfg_attr(feature = "serde", serde(with = "crate::io::serde::storage"))]
-    v: S,
+super::optimizer_state! {
+    /// The state Adam and AdamW share: the moments' decay rates and ε, the running
+    /// products `β1^t`, `β2^t` (so no `powi` is needed), and the moment estimates `m`, `v`.
+    pub(super) struct Moments<T, const N: usize, S> {
+        pub(super) beta1: T,
+        pub(super) beta2: T,
+        pub(super) eps: T,
+        beta1_t: T,
+        beta2_t: T,
+        #[cfg_attr(feature = "serde", serde(with = "crate::io::serde::storage"))]
+        m: S,
+        #[cfg_attr(feature = "serde", serde(with = "crate::io::serde::storage"))]
+        v: S,
+    }
 }
 
 impl<T: Scalar, const N: usize, S: Storage<T, N>> Moments<T, N, S> {

@@ -3,32 +3,25 @@
 use super::adam::Moments;
 use crate::{Optimizer, Scalar, Storage};
 
-/// AdamW (Loshchilov & Hutter 2019), the update of PyTorch's `torch.optim.AdamW`: the
-/// weight decay shrinks the parameters directly instead of joining the gradient, so
-/// it is not rescaled by the moment estimates.
-///
-/// ```text
-/// θ ← θ − lr · weight_decay · θ
-/// m ← β1 · m + (1 − β1) · g
-/// v ← β2 · v + (1 − β2) · g²
-/// m̂ ← m / (1 − β1^t),   v̂ ← v / (1 − β2^t)
-/// θ ← θ − lr · m̂ / (√v̂ + ε)
-/// ```
-///
-/// Defaults (PyTorch's): β1 = 0.9, β2 = 0.999, ε = 1e-8, weight decay 0.01.
-#[derive(Clone, Debug)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-#[cfg_attr(
-    feature = "serde",
-    serde(bound(
-        serialize = "T: Scalar + serde::Serialize, S: Storage<T, N>",
-        deserialize = "T: Scalar + serde::Deserialize<'de>, S: Storage<T, N>"
-    ))
-)]
-pub struct AdamW<T, const N: usize, S = [T; N]> {
-    lr: T,
-    weight_decay: T,
-    moments: Moments<T, N, S>,
+super::optimizer_state! {
+    /// AdamW (Loshchilov & Hutter 2019), the update of PyTorch's `torch.optim.AdamW`: the
+    /// weight decay shrinks the parameters directly instead of joining the gradient, so
+    /// it is not rescaled by the moment estimates.
+    ///
+    /// ```text
+    /// θ ← θ − lr · weight_decay · θ
+    /// m ← β1 · m + (1 − β1) · g
+    /// v ← β2 · v + (1 − β2) · g²
+    /// m̂ ← m / (1 − β1^t),   v̂ ← v / (1 − β2^t)
+    /// θ ← θ − lr · m̂ / (√v̂ + ε)
+    /// ```
+    ///
+    /// Defaults (PyTorch's): β1 = 0.9, β2 = 0.999, ε = 1e-8, weight decay 0.01.
+    pub struct AdamW<T, const N: usize, S = [T; N]> {
+        lr: T,
+        weight_decay: T,
+        moments: Moments<T, N, S>,
+    }
 }
 
 super::shared_api!(AdamW);

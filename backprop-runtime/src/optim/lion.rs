@@ -3,34 +3,27 @@
 use crate::scalar::sign;
 use crate::{Optimizer, Scalar, Storage};
 
-/// Lion (Chen et al. 2023, "Symbolic Discovery of Optimization Algorithms",
-/// Algorithm 2):
-///
-/// ```text
-/// c ← β1 · m + (1 − β1) · g
-/// θ ← θ − lr · (sign(c) + weight_decay · θ)
-/// m ← β2 · m + (1 − β2) · g
-/// ```
-///
-/// Defaults (the paper's): β1 = 0.9, β2 = 0.99, no weight decay. Every step moves each
-/// parameter by about `lr`, so Lion wants a learning rate 3–10 times smaller than
-/// AdamW's (the paper suggests 1e-4). One state array.
-#[derive(Clone, Debug)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-#[cfg_attr(
-    feature = "serde",
-    serde(bound(
-        serialize = "T: Scalar + serde::Serialize, S: Storage<T, N>",
-        deserialize = "T: Scalar + serde::Deserialize<'de>, S: Storage<T, N>"
-    ))
-)]
-pub struct Lion<T, const N: usize, S = [T; N]> {
-    lr: T,
-    beta1: T,
-    beta2: T,
-    weight_decay: T,
-    #[cfg_attr(feature = "serde", serde(with = "crate::io::serde::storage"))]
-    m: S,
+super::optimizer_state! {
+    /// Lion (Chen et al. 2023, "Symbolic Discovery of Optimization Algorithms",
+    /// Algorithm 2):
+    ///
+    /// ```text
+    /// c ← β1 · m + (1 − β1) · g
+    /// θ ← θ − lr · (sign(c) + weight_decay · θ)
+    /// m ← β2 · m + (1 − β2) · g
+    /// ```
+    ///
+    /// Defaults (the paper's): β1 = 0.9, β2 = 0.99, no weight decay. Every step moves each
+    /// parameter by about `lr`, so Lion wants a learning rate 3–10 times smaller than
+    /// AdamW's (the paper suggests 1e-4). One state array.
+    pub struct Lion<T, const N: usize, S = [T; N]> {
+        lr: T,
+        beta1: T,
+        beta2: T,
+        weight_decay: T,
+        #[cfg_attr(feature = "serde", serde(with = "crate::io::serde::storage"))]
+        m: S,
+    }
 }
 
 super::shared_api!(Lion);

@@ -7,6 +7,25 @@
 
 use crate::Scalar;
 
+/// An optimizer's state struct with what every one derives: `Clone`, `Debug`, and with
+/// the `serde` feature `Serialize` and `Deserialize`, bounded on the scalar `T` and the
+/// storage `S` (whose arrays go through `io::serde::storage`).
+macro_rules! optimizer_state {
+    ($state:item) => {
+        #[derive(Clone, Debug)]
+        #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+        #[cfg_attr(
+            feature = "serde",
+            serde(bound(
+                serialize = "T: Scalar + serde::Serialize, S: Storage<T, N>",
+                deserialize = "T: Scalar + serde::Deserialize<'de>, S: Storage<T, N>"
+            ))
+        )]
+        $state
+    };
+}
+use optimizer_state;
+
 /// The constructors and accessors every optimizer here shares: `new` (state inline),
 /// `new_boxed` (state on the heap, feature `alloc`), `STATE_BYTES`, `lr`, `set_lr` and
 /// [`LearningRate`]. Each optimizer writes `new_in`, which builds its state in any

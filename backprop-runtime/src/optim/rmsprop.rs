@@ -2,41 +2,34 @@
 
 use crate::{Optimizer, Scalar, Storage};
 
-/// RMSprop (Hinton's lecture 6e), the update of PyTorch's `torch.optim.RMSprop`:
-///
-/// ```text
-/// g ← ∇θ + weight_decay · θ
-/// v ← α · v + (1 − α) · g²
-/// ṽ ← v − ḡ², with ḡ ← α · ḡ + (1 − α) · g      if centered, else ṽ ← v
-/// b ← momentum · b + g / (√ṽ + ε),  θ ← θ − lr · b     if momentum > 0
-/// θ ← θ − lr · g / (√ṽ + ε)                             otherwise
-/// ```
-///
-/// Defaults (PyTorch's): α = 0.99, ε = 1e-8, no momentum, not centered, no weight
-/// decay; the usual learning rate is 1e-2. State: three arrays of `N` (the squares,
-/// the momentum buffer and the mean gradient), used as the options ask.
-#[derive(Clone, Debug)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-#[cfg_attr(
-    feature = "serde",
-    serde(bound(
-        serialize = "T: Scalar + serde::Serialize, S: Storage<T, N>",
-        deserialize = "T: Scalar + serde::Deserialize<'de>, S: Storage<T, N>"
-    ))
-)]
-pub struct RmsProp<T, const N: usize, S = [T; N]> {
-    lr: T,
-    alpha: T,
-    eps: T,
-    weight_decay: T,
-    momentum: T,
-    centered: bool,
-    #[cfg_attr(feature = "serde", serde(with = "crate::io::serde::storage"))]
-    square_avg: S,
-    #[cfg_attr(feature = "serde", serde(with = "crate::io::serde::storage"))]
-    buffer: S,
-    #[cfg_attr(feature = "serde", serde(with = "crate::io::serde::storage"))]
-    grad_avg: S,
+super::optimizer_state! {
+    /// RMSprop (Hinton's lecture 6e), the update of PyTorch's `torch.optim.RMSprop`:
+    ///
+    /// ```text
+    /// g ← ∇θ + weight_decay · θ
+    /// v ← α · v + (1 − α) · g²
+    /// ṽ ← v − ḡ², with ḡ ← α · ḡ + (1 − α) · g      if centered, else ṽ ← v
+    /// b ← momentum · b + g / (√ṽ + ε),  θ ← θ − lr · b     if momentum > 0
+    /// θ ← θ − lr · g / (√ṽ + ε)                             otherwise
+    /// ```
+    ///
+    /// Defaults (PyTorch's): α = 0.99, ε = 1e-8, no momentum, not centered, no weight
+    /// decay; the usual learning rate is 1e-2. State: three arrays of `N` (the squares,
+    /// the momentum buffer and the mean gradient), used as the options ask.
+    pub struct RmsProp<T, const N: usize, S = [T; N]> {
+        lr: T,
+        alpha: T,
+        eps: T,
+        weight_decay: T,
+        momentum: T,
+        centered: bool,
+        #[cfg_attr(feature = "serde", serde(with = "crate::io::serde::storage"))]
+        square_avg: S,
+        #[cfg_attr(feature = "serde", serde(with = "crate::io::serde::storage"))]
+        buffer: S,
+        #[cfg_attr(feature = "serde", serde(with = "crate::io::serde::storage"))]
+        grad_avg: S,
+    }
 }
 
 super::shared_api!(RmsProp);

@@ -1,42 +1,35 @@
 //! Stochastic gradient descent, with optional momentum, Nesterov and weight decay.
 
 use crate::{Optimizer, Scalar, Storage};
-/// Stochastic gradient descent, the update of PyTorch's `torch.optim.SGD`:
-///
-/// ```text
-/// g ← ∇θ + weight_decay · θ
-/// b ← g on the first step, then momentum · b + (1 − dampening) · g
-/// g ← g + momentum · b  if nesterov,  else  g ← b        (when momentum ≠ 0)
-/// θ ← θ − lr · g
-/// ```
-///
-/// Defaults: no momentum, no dampening, no Nesterov, no weight decay.
-///
-/// ```
-/// use backprop_runtime::{Optimizer, optim::Sgd};
-/// let mut opt = Sgd::new(0.1).momentum(0.9).weight_decay(1e-4);
-/// let mut params = [1.0f32, -2.0];
-/// opt.step(&mut params, &[0.5, 0.5]);
-/// ```
-#[derive(Clone, Debug)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-#[cfg_attr(
-    feature = "serde",
-    serde(bound(
-        serialize = "T: Scalar + serde::Serialize, S: Storage<T, N>",
-        deserialize = "T: Scalar + serde::Deserialize<'de>, S: Storage<T, N>"
-    ))
-)]
-pub struct Sgd<T, const N: usize, S = [T; N]> {
-    lr: T,
-    momentum: T,
-    nesterov: bool,
-    dampening: T,
-    weight_decay: T,
-    /// Steps begun: the first one seeds the momentum buffer with the gradient.
-    steps: u64,
-    #[cfg_attr(feature = "serde", serde(with = "crate::io::serde::storage"))]
-    velocity: S,
+super::optimizer_state! {
+    /// Stochastic gradient descent, the update of PyTorch's `torch.optim.SGD`:
+    ///
+    /// ```text
+    /// g ← ∇θ + weight_decay · θ
+    /// b ← g on the first step, then momentum · b + (1 − dampening) · g
+    /// g ← g + momentum · b  if nesterov,  else  g ← b        (when momentum ≠ 0)
+    /// θ ← θ − lr · g
+    /// ```
+    ///
+    /// Defaults: no momentum, no dampening, no Nesterov, no weight decay.
+    ///
+    /// ```
+    /// use backprop_runtime::{Optimizer, optim::Sgd};
+    /// let mut opt = Sgd::new(0.1).momentum(0.9).weight_decay(1e-4);
+    /// let mut params = [1.0f32, -2.0];
+    /// opt.step(&mut params, &[0.5, 0.5]);
+    /// ```
+    pub struct Sgd<T, const N: usize, S = [T; N]> {
+        lr: T,
+        momentum: T,
+        nesterov: bool,
+        dampening: T,
+        weight_decay: T,
+        /// Steps begun: the first one seeds the momentum buffer with the gradient.
+        steps: u64,
+        #[cfg_attr(feature = "serde", serde(with = "crate::io::serde::storage"))]
+        velocity: S,
+    }
 }
 
 super::shared_api!(Sgd);
