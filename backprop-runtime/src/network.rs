@@ -10,9 +10,8 @@ pub const PARALLEL_PART: usize = 64;
 /// Samples per [`Network::backward_block`] in [`Network::train_batch`] (and per
 /// `forward_block` in `forward_batch`): enough to load each weight row once for many
 /// samples, few enough that a block's activations stay small on the stack. Sixteen
-/// with AVX, whose registers hold four units' sums over sixteen samples; eight without,
-/// where sixteen measured slower (BENCHMARKS.md).
-pub const BLOCK: usize = crate::kernel::batch::SAMPLES_PER_PASS;
+/// with AVX; eight without, where sixteen measured slower (BENCHMARKS.md).
+pub const BLOCK: usize = if cfg!(target_feature = "avx") { 16 } else { 8 };
 
 /// Samples [`Network::train_batch`] runs through [`Network::step_block`] at the end of
 /// a batch, with the update fused into their backward pass (with AVX): a batch of

@@ -4,10 +4,11 @@
 //! too large for the L1 cache that traffic is what a step costs. Over a block of
 //! samples each weight is loaded once for all of them:
 //!
-//! - the forward pass transposes the inputs a tile of 64 columns at a time and keeps
-//!   each unit's sums over a group of samples as one vector, so each weight is
-//!   broadcast once and multiplied into the group's samples with one multiply-add,
-//!   several units together;
+//! - the forward pass, with AVX, takes dot products of three rows with four samples
+//!   at a time, each chunk of eight weights and of eight inputs loaded once for the
+//!   block; without AVX, it transposes the inputs a tile at a time and keeps each
+//!   unit's sums over a group of samples as one vector, so each weight is broadcast
+//!   once and multiplied into the group's samples with one multiply-add;
 //! - the weight gradient holds a strip of each of several rows in registers while
 //!   every sample's `dz·x` is added into it, then hands the strip over: added into a
 //!   gradient array, or (`sink::Update`) straight to an optimizer;
@@ -19,6 +20,7 @@
 //! `(input, target)` pairs is used where it lies, without copying.
 
 use crate::Scalar;
+use crate::kernel::dense::{LANES, pairwise_sum};
 
 /// Rows whose weight gradients are summed together: with AVX, six rows' strips are
 /// twelve of the sixteen vector registers (784 × 128 over 32 samples: 76–82 GFLOP/s
@@ -27,6 +29,10 @@ use crate::Scalar;
 const ROWS: usize = if cfg!(target_feature = "avx") { 6 } else { 4 };
 
 /// `W·x + b` for each of the `B` samples `xs`.
+///
+/// With AVX, as dot products of rows and samples ([`forward_dots`]); without, as
+/// each weight broadcast into a column of samples ([`forward_tiles`]): each form
+/// measured the faster on its target (BENCHMARKS.md).
 ///
 /// ```
 /// use backprop_runtime::kernel::dense_forward_batch;
@@ -40,20 +46,175 @@ pub fn dense_forward_batch<T: Scalar, const IN: usize, const OUT: usize, const B
     biases: &[T; OUT],
     xs: [&[T; IN]; B],
 ) -> [[T; OUT]; B] {
-    if B <= SAMPLES_PER_PASS {
-        return forward_group(weights, biases, &xs);
+    if cfg!(target_feature = "avx") {
+        forward_dots(weights, biases, &xs)
+    } else {
+        forward_tiles(weights, biases, &xs)
     }
-    // A block larger than the register block runs as groups of it, then groups of
-    // eight and single samples for what is left.
-    let mut z = [[T::ZERO; OUT]; B];
-    let (groups, rest) = xs.as_chunks::<SAMPLES_PER_PASS>();
-    let (z_groups, z_rest) = z.as_chunks_mut::<SAMPLES_PER_PASS>();
+}
+
+/// `W·x + b` for each sample as `R × S` blocks of dot products ([`dot_block`]): no
+/// transposition, each chunk of eight inputs loaded once per block.
+#[inline(always)]
+fn forward_dots<T: Scalar, const IN: usize, const OUT: usize, const B: usize>(
+    weights: &[[T; IN]; OUT],
+    biases: &[T; OUT],
+    xs: &[&[T; IN]; B],
+) -> [[T; OUT]; B] {
+    let mut z = [*biases; B];
+    // The register block holds `ROWS × SAMPLES` sums of eight lanes: twelve vectors
+    // of f32 with AVX, which f64's doubled width halves.
+    if size_of::<T>() <= 4 {
+        add_dots::<T, IN, OUT, B, FORWARD_ROWS, FORWARD_SAMPLES>(weights, xs, &mut z);
+    } else {
+        add_dots::<T, IN, OUT, B, FORWARD_ROWS, { FORWARD_SAMPLES / 2 }>(weights, xs, &mut z);
+    }
+    z
+}
+
+/// Rows whose dot products with [`FORWARD_SAMPLES`] samples [`forward_dots`] keeps
+/// in registers together.
+const FORWARD_ROWS: usize = 3;
+
+/// Samples [`forward_dots`] takes together: three rows' dot products with four samples
+/// are twelve of AVX's sixteen vector registers, and each chunk of eight inputs takes
+/// three row loads and four sample loads for twelve multiply-adds.
+const FORWARD_SAMPLES: usize = 4;
+
+/// Adds `W·xₛ` into `z[s]` for each sample: `R` rows × `S` samples at a time, then the
+/// rows left over one at a time, then the samples left over one at a time.
+#[inline(always)]
+fn add_dots<
+    T: Scalar,
+    const IN: usize,
+    const OUT: usize,
+    const B: usize,
+    const R: usize,
+    const S: usize,
+>(
+    weights: &[[T; IN]; OUT],
+    xs: &[&[T; IN]; B],
+    z: &mut [[T; OUT]; B],
+) {
+    let (groups, xs_left) = xs.as_chunks::<S>();
+    let (z_groups, z_left) = z.as_chunks_mut::<S>();
     for (xs, z) in groups.iter().zip(z_groups) {
-        *z = forward_group(weights, biases, xs);
+        add_group_dots::<T, IN, OUT, R, S>(weights, *xs, z);
     }
-    let (eights, singles) = rest.as_chunks::<8>();
-    let (z_eights, z_singles) = z_rest.as_chunks_mut::<8>();
-    for (xs, z) in eights.iter().zip(z_eights) {
+    for (&x, z) in xs_left.iter().zip(z_left) {
+        add_group_dots::<T, IN, OUT, 4, 1>(weights, [x], core::array::from_mut(z));
+    }
+}
+
+/// [`add_dots`] for one group of `S` samples: `R` rows at a time, then pairs and single
+/// rows for what is left, so that a leftover row still shares its loads.
+#[inline(always)]
+fn add_group_dots<T: Scalar, const IN: usize, const OUT: usize, const R: usize, const S: usize>(
+    weights: &[[T; IN]; OUT],
+    xs: [&[T; IN]; S],
+    z: &mut [[T; OUT]; S],
+) {
+    let (blocks, rows_left) = weights.as_chunks::<R>();
+    for (block, rows) in blocks.iter().enumerate() {
+        add_rows_dots(rows, block * R, xs, z);
+    }
+    let (pairs, singles) = rows_left.as_chunks::<2>();
+    let mut first = blocks.len() * R;
+    for rows in pairs {
+        add_rows_dots(rows, first, xs, z);
+        first += 2;
+    }
+    for row in singles {
+        add_rows_dots(core::array::from_ref(row), first, xs, z);
+        first += 1;
+    }
+}
+
+/// Adds the dot products of the `R` rows from `first` with each sample into `z`.
+#[inline(always)]
+fn add_rows_dots<T: Scalar, const IN: usize, const OUT: usize, const R: usize, const S: usize>(
+    rows: &[[T; IN]; R],
+    first: usize,
+    xs: [&[T; IN]; S],
+    z: &mut [[T; OUT]; S],
+) {
+    let dots = dot_block(rows.each_ref(), xs);
+    for (r, dots) in dots.iter().enumerate() {
+        for (z, &dot) in z.iter_mut().zip(dots) {
+            if let Some(z) = z.get_mut(first + r) {
+                *z += dot;
+            }
+        }
+    }
+}
+
+/// The dot product of each of `R` rows with each of `S` inputs, as `R × S` sums of
+/// [`LANES`] lanes: each chunk of a row is loaded once for all the inputs and each
+/// chunk of an input once for all the rows, and none of the multiply-adds waits on
+/// another. Its lanes and their sums are those of the one-sample kernel
+/// (`dense_forward`), so each sample's sums are bit for bit what that kernel gives.
+#[inline(always)]
+pub(crate) fn dot_block<T: Scalar, const IN: usize, const R: usize, const S: usize>(
+    rows: [&[T; IN]; R],
+    xs: [&[T; IN]; S],
+) -> [[T; S]; R] {
+    let mut lanes = [[[T::ZERO; LANES]; S]; R];
+    let row_chunks = rows.map(|row| row.as_chunks::<LANES>().0);
+    let x_chunks = xs.map(|x| x.as_chunks::<LANES>().0);
+    // Every index here is below a constant bound by construction (`as_chunks` of an
+    // `[T; IN]` gives `IN / LANES` chunks), so no check survives. The exact form
+    // matters: this one (inputs indexed, row chunks fetched with `get`) keeps twelve
+    // accumulators in registers at 80–83 GFLOP/s (784 × 128 over 32 samples,
+    // x86-64-v3); zipped iterators measured 5–38, and indexing the rows or fetching
+    // the inputs with `get` too, 68–70.
+    let zero = [T::ZERO; LANES];
+    #[allow(clippy::needless_range_loop)]
+    for chunk in 0..IN / LANES {
+        for s in 0..S {
+            let x = x_chunks[s][chunk];
+            for r in 0..R {
+                let w = *row_chunks[r].get(chunk).unwrap_or(&zero);
+                for l in 0..LANES {
+                    lanes[r][s][l] = w[l].mul_add(x[l], lanes[r][s][l]);
+                }
+            }
+        }
+    }
+    let mut sums = [[T::ZERO; S]; R];
+    for ((sums, lanes), row) in sums.iter_mut().zip(&lanes).zip(rows) {
+        for ((sum, lanes), x) in sums.iter_mut().zip(lanes).zip(xs) {
+            let mut tail = T::ZERO;
+            for (&w, &x) in row
+                .as_chunks::<LANES>()
+                .1
+                .iter()
+                .zip(x.as_chunks::<LANES>().1)
+            {
+                tail = w.mul_add(x, tail);
+            }
+            *sum = tail + pairwise_sum(lanes);
+        }
+    }
+    sums
+}
+
+/// `W·x + b` for each sample, the inputs transposed a tile at a time so that each
+/// weight is broadcast once into a column of [`TILE_SAMPLES`] samples.
+#[inline(always)]
+fn forward_tiles<T: Scalar, const IN: usize, const OUT: usize, const B: usize>(
+    weights: &[[T; IN]; OUT],
+    biases: &[T; OUT],
+    xs: &[&[T; IN]; B],
+) -> [[T; OUT]; B] {
+    if B <= TILE_SAMPLES {
+        return forward_group(weights, biases, xs);
+    }
+    // A block larger than the register block runs as groups of it, then single
+    // samples for what is left.
+    let mut z = [[T::ZERO; OUT]; B];
+    let (groups, singles) = xs.as_chunks::<TILE_SAMPLES>();
+    let (z_groups, z_singles) = z.as_chunks_mut::<TILE_SAMPLES>();
+    for (xs, z) in groups.iter().zip(z_groups) {
         *z = forward_group(weights, biases, xs);
     }
     for (x, z) in singles.iter().zip(z_singles) {
@@ -62,11 +223,11 @@ pub fn dense_forward_batch<T: Scalar, const IN: usize, const OUT: usize, const B
     z
 }
 
-/// Samples whose sums the forward kernel keeps in registers together (with four units'
-/// with AVX, six without): its register block. Larger blocks run as groups of it.
-pub const SAMPLES_PER_PASS: usize = if cfg!(target_feature = "avx") { 16 } else { 8 };
+/// Samples whose sums [`forward_tiles`] keeps in registers together, with
+/// [`TILE_ROWS`] units' sums: two 128-bit vectors of `f32` per unit.
+const TILE_SAMPLES: usize = 8;
 
-/// [`dense_forward_batch`] for a group of at most [`SAMPLES_PER_PASS`] samples.
+/// [`forward_tiles`] for a group of at most [`TILE_SAMPLES`] samples.
 #[inline(always)]
 fn forward_group<T: Scalar, const IN: usize, const OUT: usize, const B: usize>(
     weights: &[[T; IN]; OUT],
@@ -94,16 +255,13 @@ fn forward_group<T: Scalar, const IN: usize, const OUT: usize, const B: usize>(
     core::array::from_fn(|s| core::array::from_fn(|unit| sums[unit][s]))
 }
 
-/// Inputs per tile of the forward batch kernel: a tile of `TILE × B` inputs (4 KiB for
-/// `f32` and sixteen samples) stays in the L1 cache while every row block passes over it.
+/// Inputs per tile of [`forward_tiles`]: a tile of `TILE × B` inputs (2 KiB for `f32`
+/// and eight samples) stays in the L1 cache while every row block passes over it.
 const TILE: usize = 64;
 
-/// Units whose sums the forward batch kernel keeps in registers together. With AVX and
-/// groups of sixteen samples ([`SAMPLES_PER_PASS`]), four units' sums are eight of the
-/// sixteen vector registers, and each pass loads two input vectors and four weights for
-/// eight multiply-adds (784 × 128 over 32 samples: 75 GFLOP/s, against 65 for eight
-/// units over groups of eight). Without AVX, six units over groups of eight.
-const ROWS_PER_PASS: usize = if cfg!(target_feature = "avx") { 4 } else { 6 };
+/// Units whose sums [`forward_tiles`] keeps in registers together: six units over
+/// groups of eight samples are twelve of SSE's sixteen registers.
+const TILE_ROWS: usize = 6;
 
 /// `tile[k][s] = xs[s][first + k]`.
 #[inline(always)]
@@ -122,7 +280,7 @@ fn transpose_tile<T: Scalar, const IN: usize, const B: usize, const K: usize>(
 }
 
 /// Adds `W[:, first..first + K] · X[first..first + K]` into `sums`: the inputs'
-/// columns are transposed into a tile, then [`ROWS_PER_PASS`] units at a time pass
+/// columns are transposed into a tile, then [`TILE_ROWS`] units at a time pass
 /// over it.
 #[inline(always)]
 fn add_tile<T: Scalar, const IN: usize, const OUT: usize, const B: usize, const K: usize>(
@@ -134,8 +292,8 @@ fn add_tile<T: Scalar, const IN: usize, const OUT: usize, const B: usize, const 
     let mut tile = [[T::ZERO; B]; K];
     transpose_tile(xs, first, &mut tile);
     let tile = &tile;
-    let (row_blocks, rows_left) = weights.as_chunks::<ROWS_PER_PASS>();
-    let (sum_blocks, sums_left) = sums.as_chunks_mut::<ROWS_PER_PASS>();
+    let (row_blocks, rows_left) = weights.as_chunks::<TILE_ROWS>();
+    let (sum_blocks, sums_left) = sums.as_chunks_mut::<TILE_ROWS>();
     for (rows, block) in row_blocks.iter().zip(sum_blocks) {
         if let Some(w) = columns(rows, first) {
             add_tile_rows(w, tile, block);
@@ -355,6 +513,9 @@ mod tests {
         let xs: [[f64; IN]; B] = core::array::from_fn(|s| fill(s as u32 * 17 + 3));
         let dzs: [[f64; OUT]; B] = core::array::from_fn(|s| fill(s as u32 * 13 + 5));
         let z = dense_forward_batch(&w, &b, rows(&xs));
+        // Both forms of the forward kernel, whichever the target picks.
+        let z_dots = forward_dots(&w, &b, &rows(&xs));
+        let z_tiles = forward_tiles(&w, &b, &rows(&xs));
         let dx = dense_input_gradient_batch(&w, &dzs);
         let (mut dw, mut db) = ([[0.5; IN]; OUT], [0.25; OUT]);
         dense_backward_params_batch(rows(&xs), &dzs, &mut dw, &mut db);
@@ -362,10 +523,16 @@ mod tests {
         for s in 0..B {
             let z_one = dense_forward(&w, &b, &xs[s]);
             let dx_one = dense_backward(&w, &xs[s], &dzs[s], &mut dw_one, &mut db_one);
+            // The dot form sums exactly as the one-sample kernel does.
+            assert_eq!(z_dots[s], z_one, "{IN}→{OUT}×{B}: dots, sample {s}");
             for o in 0..OUT {
                 assert!(
                     (z[s][o] - z_one[o]).abs() < 1e-12,
                     "{IN}→{OUT}×{B}: z[{s}][{o}]"
+                );
+                assert!(
+                    (z_tiles[s][o] - z_one[o]).abs() < 1e-12,
+                    "{IN}→{OUT}×{B}: tiles, z[{s}][{o}]"
                 );
             }
             for i in 0..IN {
@@ -378,6 +545,27 @@ mod tests {
                 assert!((dw[o][i] - dw_one[o][i]).abs() < 1e-12, "dw[{o}][{i}]");
             }
         }
+    }
+
+    /// The dot form in f32, whose register block is twice f64's: bit for bit the
+    /// one-sample kernel, over leftover rows (pairs and singles), samples and inputs.
+    fn check_dots_f32<const IN: usize, const OUT: usize, const B: usize>() {
+        let narrow = |v: f64| v as f32;
+        let w: [[f32; IN]; OUT] = core::array::from_fn(|o| fill(o as u32 * 31 + 1).map(narrow));
+        let b: [f32; OUT] = fill(2).map(narrow);
+        let xs: [[f32; IN]; B] = core::array::from_fn(|s| fill(s as u32 * 17 + 3).map(narrow));
+        let z = forward_dots(&w, &b, &rows(&xs));
+        for (s, x) in xs.iter().enumerate() {
+            assert_eq!(z[s], dense_forward(&w, &b, x), "{IN}→{OUT}×{B}: sample {s}");
+        }
+    }
+
+    #[test]
+    fn dot_form_sums_as_the_one_sample_kernel_in_f32() {
+        check_dots_f32::<37, 7, 32>();
+        check_dots_f32::<8, 8, 5>();
+        check_dots_f32::<3, 2, 1>();
+        check_dots_f32::<70, 11, 6>();
     }
 
     #[test]

@@ -10,7 +10,7 @@
 use crate::Scalar;
 
 /// Independent accumulators per row in a dot product: one 256-bit vector of `f32`.
-const LANES: usize = 8;
+pub(crate) const LANES: usize = 8;
 /// Rows computed together in the forward pass, sharing each load of the input.
 const ROWS: usize = 4;
 
@@ -71,7 +71,7 @@ fn dot_rows<T: Scalar, const IN: usize, const R: usize>(
 
 /// The sum of eight lanes as a balanced tree, the shape a vector reduction takes.
 #[inline(always)]
-fn pairwise_sum<T: Scalar>(lanes: &[T; LANES]) -> T {
+pub(crate) fn pairwise_sum<T: Scalar>(lanes: &[T; LANES]) -> T {
     let [a, b, c, d, e, f, g, h] = *lanes;
     ((a + e) + (c + g)) + ((b + f) + (d + h))
 }
