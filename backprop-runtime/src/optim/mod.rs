@@ -141,6 +141,16 @@ pub trait Optimizer<P: ?Sized + ParamArray> {
         self.begin_step();
         self.update(0, params.as_mut_slice(), grads.as_slice());
     }
+
+    /// `Some(lr)` when this step is plain gradient descent: [`update`](Self::update)
+    /// sets every parameter θ to `Scalar::mul_add(−lr, g, θ)` and keeps no state. A kernel
+    /// that holds a block of gradients in registers then applies the step in place
+    /// rather than calling `update` strip by strip, with the same result bit for
+    /// bit. The default, `None`, always goes through `update`.
+    #[inline]
+    fn plain_rate(&self) -> Option<P::Scalar> {
+        None
+    }
 }
 
 impl<P: ?Sized + ParamArray, O: Optimizer<P> + ?Sized> Optimizer<P> for &mut O {
@@ -160,6 +170,10 @@ impl<P: ?Sized + ParamArray, O: Optimizer<P> + ?Sized> Optimizer<P> for &mut O {
         x: &[P::Scalar],
     ) {
         (**self).update_scaled(offset, params, scale, x);
+    }
+
+    fn plain_rate(&self) -> Option<P::Scalar> {
+        (**self).plain_rate()
     }
 }
 

@@ -129,6 +129,11 @@ impl<T: Scalar, const N: usize, S: Storage<T, N>> Optimizer<[T; N]> for Sgd<T, N
     }
 
     #[inline]
+    fn plain_rate(&self) -> Option<T> {
+        self.is_plain().then_some(self.lr)
+    }
+
+    #[inline]
     fn update_scaled(&mut self, offset: usize, params: &mut [T], scale: T, x: &[T]) {
         if !self.is_plain() {
             super::update_scaled_in_chunks::<[T; N], Self>(self, offset, params, scale, x);
@@ -153,6 +158,26 @@ mod tests {
         let mut w = [0.5];
         opt.step(&mut w, &[1.0]);
         assert_eq!(w, [0.4]);
+    }
+
+    #[test]
+    fn only_a_stateless_step_has_a_plain_rate() {
+        assert_eq!(Sgd::<f32, 1>::new(0.1).plain_rate(), Some(0.1));
+        assert_eq!(Sgd::<f32, 1>::new(0.1).momentum(0.9).plain_rate(), None);
+        assert_eq!(
+            Sgd::<f32, 1>::new(0.1).weight_decay(0.01).plain_rate(),
+            None
+        );
+        // The contract kernels rely on: `update` is exactly `(−lr).mul_add(g, θ)`, in
+        // `Scalar::mul_add` (fused where the target has FMA).
+        let (theta, grads) = ([0.3f32, -1.7, 2.5e-3], [0.7f32, 1e-3, -4.0]);
+        let mut opt = Sgd::<f32, 3>::new(0.37);
+        let mut updated = theta;
+        opt.update(0, &mut updated, &grads);
+        let rate = -opt.plain_rate().unwrap();
+        for i in 0..3 {
+            assert_eq!(updated[i], crate::Scalar::mul_add(rate, grads[i], theta[i]));
+        }
     }
 
     #[test]
