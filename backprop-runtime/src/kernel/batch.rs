@@ -20,7 +20,7 @@
 //! `(input, target)` pairs is used where it lies, without copying.
 
 use crate::Scalar;
-use crate::kernel::dense::{LANES, pairwise_sum};
+use crate::kernel::dense::{LANES, dense_forward, pairwise_sum};
 
 /// Rows whose weight gradients are summed together: with AVX, six rows' strips are
 /// twelve of the sixteen vector registers (784 × 128 over 32 samples: 76–82 GFLOP/s
@@ -66,9 +66,11 @@ fn forward_dots<T: Scalar, const IN: usize, const OUT: usize, const B: usize>(
     // The register block holds `ROWS × SAMPLES` sums of eight lanes: twelve vectors
     // of f32 with AVX, which f64's doubled width halves.
     if size_of::<T>() <= 4 {
-        add_dots::<T, IN, OUT, B, FORWARD_ROWS, FORWARD_SAMPLES>(weights, xs, &mut z);
+        add_dots::<T, IN, OUT, B, FORWARD_ROWS, FORWARD_SAMPLES>(weights, biases, xs, &mut z);
     } else {
-        add_dots::<T, IN, OUT, B, FORWARD_ROWS, { FORWARD_SAMPLES / 2 }>(weights, xs, &mut z);
+        add_dots::<T, IN, OUT, B, FORWARD_ROWS, { FORWARD_SAMPLES / 2 }>(
+            weights, biases, xs, &mut z,
+        );
     }
     z
 }
@@ -82,8 +84,8 @@ const FORWARD_ROWS: usize = 3;
 /// three row loads and four sample loads for twelve multiply-adds.
 const FORWARD_SAMPLES: usize = 4;
 
-/// Adds `W·xₛ` into `z[s]` for each sample: `R` rows × `S` samples at a time, then the
-/// rows left over one at a time, then the samples left over one at a time.
+/// Adds `W·xₛ` into `z[s]` for each sample: `R` rows × `S` samples at a time; a
+/// sample left over takes the one-sample kernel, whose sums these equal.
 #[inline(always)]
 fn add_dots<
     T: Scalar,
@@ -94,6 +96,7 @@ fn add_dots<
     const S: usize,
 >(
     weights: &[[T; IN]; OUT],
+    biases: &[T; OUT],
     xs: &[&[T; IN]; B],
     z: &mut [[T; OUT]; B],
 ) {
@@ -103,12 +106,14 @@ fn add_dots<
         add_group_dots::<T, IN, OUT, R, S>(weights, *xs, z);
     }
     for (&x, z) in xs_left.iter().zip(z_left) {
-        add_group_dots::<T, IN, OUT, 4, 1>(weights, [x], core::array::from_mut(z));
+        *z = dense_forward(weights, biases, x);
     }
 }
 
-/// [`add_dots`] for one group of `S` samples: `R` rows at a time, then pairs and single
-/// rows for what is left, so that a leftover row still shares its loads.
+/// [`add_dots`] for one group of `S` samples, `R` rows at a time. The rows left over
+/// make one more block, padded by repeating the last of them: a few multiply-adds
+/// thrown away rather than a smaller block, which LLVM compiled to scalar code with
+/// spills (a 784 × 128 layer's two leftover rows took a fifth of its time).
 #[inline(always)]
 fn add_group_dots<T: Scalar, const IN: usize, const OUT: usize, const R: usize, const S: usize>(
     weights: &[[T; IN]; OUT],
@@ -117,30 +122,26 @@ fn add_group_dots<T: Scalar, const IN: usize, const OUT: usize, const R: usize, 
 ) {
     let (blocks, rows_left) = weights.as_chunks::<R>();
     for (block, rows) in blocks.iter().enumerate() {
-        add_rows_dots(rows, block * R, xs, z);
+        add_rows_dots(rows.each_ref(), block * R, R, xs, z);
     }
-    let (pairs, singles) = rows_left.as_chunks::<2>();
-    let mut first = blocks.len() * R;
-    for rows in pairs {
-        add_rows_dots(rows, first, xs, z);
-        first += 2;
-    }
-    for row in singles {
-        add_rows_dots(core::array::from_ref(row), first, xs, z);
-        first += 1;
+    if let Some(last) = rows_left.last() {
+        let rows: [&[T; IN]; R] = core::array::from_fn(|r| rows_left.get(r).unwrap_or(last));
+        add_rows_dots(rows, blocks.len() * R, rows_left.len(), xs, z);
     }
 }
 
-/// Adds the dot products of the `R` rows from `first` with each sample into `z`.
+/// Adds the dot products of the first `count` of `rows`, the rows from `first`, with
+/// each sample into `z`.
 #[inline(always)]
 fn add_rows_dots<T: Scalar, const IN: usize, const OUT: usize, const R: usize, const S: usize>(
-    rows: &[[T; IN]; R],
+    rows: [&[T; IN]; R],
     first: usize,
+    count: usize,
     xs: [&[T; IN]; S],
     z: &mut [[T; OUT]; S],
 ) {
-    let dots = dot_block(rows.each_ref(), xs);
-    for (r, dots) in dots.iter().enumerate() {
+    let dots = dot_block(rows, xs);
+    for (r, dots) in dots.iter().enumerate().take(count) {
         for (z, &dot) in z.iter_mut().zip(dots) {
             if let Some(z) = z.get_mut(first + r) {
                 *z += dot;
