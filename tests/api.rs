@@ -167,6 +167,48 @@ mod visibility {
     }
 }
 
+/// Types of the user's own beside the networks, named like the generated code's generic
+/// parameters (`P` storage, `O` optimizer, `S` sink, `B` block size): the expansion
+/// must not pick them up. A type `B` once turned the block size `B` in a generic
+/// argument list into a type, and the expansion failed to compile.
+mod user_types_named_like_generic_parameters {
+    use backprop::Network;
+
+    pub struct B;
+    pub struct O;
+    pub struct P;
+    pub struct S;
+
+    backprop::mlp!(pub Chain<3 => relu 9 => identity 2; loss mse; scalar f64>);
+    backprop::graph!(pub Branchy<
+        input x[3];
+        h = dense(x, 9) |> relu;
+        y = dense(h, 2);
+        loss mse(y);
+        scalar f64;
+    >);
+
+    #[test]
+    fn networks_beside_them_compile_and_train() {
+        let _ = (B, O, P, S);
+        let batch = [([0.5, -0.25, 1.0], [0.25, 0.5]); 40];
+        let mut chain = Chain::new(1);
+        let mut branchy = Branchy::new(1);
+        let mut opt = backprop::optim::Sgd::new(0.05);
+        let before = chain.train_batch(&batch, &mut opt);
+        let mut opt = backprop::optim::Sgd::new(0.05);
+        let before_graph = branchy.train_batch(&batch, &mut opt);
+        let mut opt = backprop::optim::Sgd::new(0.05);
+        let mut opt_graph = backprop::optim::Sgd::new(0.05);
+        for _ in 0..20 {
+            chain.train_batch(&batch, &mut opt);
+            branchy.train_batch(&batch, &mut opt_graph);
+        }
+        assert!(chain.train_batch(&batch, &mut opt) < before);
+        assert!(branchy.train_batch(&batch, &mut opt_graph) < before_graph);
+    }
+}
+
 #[test]
 fn every_delimiter_attributes_and_visibility_work() {
     let a = visibility::Brackets::new(0);

@@ -125,11 +125,13 @@ impl Codegen<'_> {
         let producer = self.input_of(node);
         let shape = self.layer_shape(node, dense);
         let (input, dz) = (self.block_rows(producer), self.gradient_array(node));
+        // `{ B }`: in a generic argument list a bare `B` would name a type `B` of the
+        // user's module, if there is one, rather than the block's const parameter.
         if self.needs_gradient[producer.index()] {
             let dx = self.gradient_array(producer);
-            quote!(let #dx = sink.dense_batch::<#shape, B>(#input, &#dz);)
+            quote!(let #dx = sink.dense_batch::<#shape, { B }>(#input, &#dz);)
         } else {
-            quote!(sink.dense_params_batch::<#shape, B>(#input, &#dz);)
+            quote!(sink.dense_params_batch::<#shape, { B }>(#input, &#dz);)
         }
     }
 

@@ -1088,14 +1088,16 @@ impl<'a> Graph<'a> {
                     let (offset, inputs, units) = (lit(p.offset), lit(p.inputs), lit(p.units));
                     let x = arg(0);
                     if block {
+                        // `{ B }`, not `B`: a type `B` in the user's module would
+                        // shadow the block's const parameter in a generic argument.
                         let rows = quote!(::backprop::kernel::rows(&#x));
                         match wants(0) {
                             Some(p) => sent.push((
                                 p,
-                                quote!(sink.dense_batch::<#offset, #inputs, #units, B>(#rows, &#gradient)),
+                                quote!(sink.dense_batch::<#offset, #inputs, #units, { B }>(#rows, &#gradient)),
                             )),
                             None => statements.push(quote! {
-                                sink.dense_params_batch::<#offset, #inputs, #units, B>(#rows, &#gradient);
+                                sink.dense_params_batch::<#offset, #inputs, #units, { B }>(#rows, &#gradient);
                             }),
                         }
                     } else if self.unrolled(p) {
