@@ -31,9 +31,8 @@ const ROWS: usize = if cfg!(target_feature = "avx") { 6 } else { 4 };
 /// `W·x + b` for each of the `B` samples `xs`.
 ///
 /// With AVX, as dot products of three rows with four samples at a time, each sample's
-/// sums bit for bit those of [`dense_forward`]; without, as
-/// each weight broadcast into a column of samples. Each form measured the faster on
-/// its target (BENCHMARKS.md).
+/// sums bit for bit those of [`dense_forward`]; without, as each weight broadcast into
+/// a column of samples. Each form measured the faster on its target (BENCHMARKS.md).
 ///
 /// ```
 /// use backprop_runtime::kernel::dense_forward_batch;
