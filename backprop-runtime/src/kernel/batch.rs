@@ -189,7 +189,8 @@ pub(crate) fn dot_block<T: Scalar, const IN: usize, const R: usize, const S: usi
     let row_chunks = rows.map(|row| row.as_chunks::<LANES>().0);
     let x_chunks = xs.map(|x| x.as_chunks::<LANES>().0);
     // Every index here is below a constant bound by construction (`as_chunks` of an
-    // `[T; IN]` gives `IN / LANES` chunks), so no check survives. The exact form
+    // `[T; IN]` gives `IN / LANES` chunks), so none can panic; LLVM folds most of the
+    // checks and leaves at most one compare per chunk, never taken. The exact form
     // matters: this one (inputs indexed, row chunks fetched with `get`) keeps twelve
     // accumulators in registers at 80–83 GFLOP/s (784 × 128 over 32 samples,
     // x86-64-v3); zipped iterators measured 5–38, and indexing the rows or fetching
