@@ -13,6 +13,7 @@ use super::batch::{
 };
 use super::dense::{dense_backward, dense_backward_params};
 use super::view::{layer, layer_mut, segment_mut};
+use crate::optim::descend;
 use crate::{Optimizer, Scalar};
 
 /// The destination of a backward pass's parameter gradients, for a network of `N`
@@ -307,7 +308,7 @@ impl<T: Scalar, O: Optimizer<[T; N]>, const N: usize> GradientSink<T, N> for Upd
                 };
                 let earlier =
                     earlier.and_then(|earlier| earlier.get(OFFSET + unit * IN + column..));
-                descend(rate, row, sums, earlier.unwrap_or_default());
+                descend_from(rate, row, sums, earlier.unwrap_or_default());
             });
         } else {
             weight_gradient(&xs, &dzs, |unit, column, sums| {
@@ -380,11 +381,9 @@ fn row_strip<T, const IN: usize, const OUT: usize>(
 /// gradient `earlier` held for it (none when `earlier` is empty): what
 /// [`update_from`] and SGD's `update` compute, bit for bit.
 #[inline(always)]
-fn descend<T: Scalar>(rate: T, params: &mut [T], grads: &[T], earlier: &[T]) {
+fn descend_from<T: Scalar>(rate: T, params: &mut [T], grads: &[T], earlier: &[T]) {
     if earlier.is_empty() {
-        for (theta, &g) in params.iter_mut().zip(grads) {
-            *theta = rate.mul_add(g, *theta);
-        }
+        descend(rate, params, grads);
         return;
     }
     for ((theta, &g), &e) in params.iter_mut().zip(grads).zip(earlier) {

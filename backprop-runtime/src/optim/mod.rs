@@ -102,6 +102,7 @@ pub use lion::Lion;
 pub use rmsprop::RmsProp;
 pub use schedule::{Constant, CosineWithWarmup, Exponential, LearningRate, Schedule, Step};
 pub use sgd::Sgd;
+pub(crate) use sgd::descend;
 
 /// An element-wise update rule for a parameter array `P` (`[T; N]` for a network's
 /// parameters): each parameter's new value depends only on itself, its gradient and

@@ -99,10 +99,7 @@ impl<T: Scalar, const N: usize, S: Storage<T, N>> Optimizer<[T; N]> for Sgd<T, N
     fn update(&mut self, offset: usize, params: &mut [T], grads: &[T]) {
         // Plain SGD is the common case in hot loops: keep it to one multiply-add.
         if self.is_plain() {
-            let rate = -self.lr;
-            for (theta, &grad) in params.iter_mut().zip(grads) {
-                *theta = rate.mul_add(grad, *theta);
-            }
+            descend(-self.lr, params, grads);
             return;
         }
         let use_momentum = self.momentum != T::ZERO;
@@ -140,10 +137,17 @@ impl<T: Scalar, const N: usize, S: Storage<T, N>> Optimizer<[T; N]> for Sgd<T, N
             return;
         }
         // θ ← θ − (lr·scale)·x: one pass, no gradient formed.
-        let rate = -self.lr * scale;
-        for (theta, &x) in params.iter_mut().zip(x) {
-            *theta = rate.mul_add(x, *theta);
-        }
+        descend(-self.lr * scale, params, x);
+    }
+}
+
+/// The plain gradient-descent step, `θ ← rate·g + θ` with `rate = −lr`, in one
+/// multiply-add per parameter: what [`Optimizer::plain_rate`] promises, so that the
+/// kernels that step in place (`kernel::sink`) call it too.
+#[inline(always)]
+pub(crate) fn descend<T: Scalar>(rate: T, params: &mut [T], grads: &[T]) {
+    for (theta, &grad) in params.iter_mut().zip(grads) {
+        *theta = rate.mul_add(grad, *theta);
     }
 }
 
