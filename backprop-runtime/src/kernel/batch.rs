@@ -383,10 +383,7 @@ pub fn dense_backward_params_batch<T: Scalar, const IN: usize, const OUT: usize,
     db: &mut [T; OUT],
 ) {
     weight_gradient(&xs, dzs, |unit, column, sums| {
-        let Some(row) = dw
-            .get_mut(unit)
-            .and_then(|row| row.get_mut(column..column + sums.len()))
-        else {
+        let Some(row) = row_strip(dw, unit, column, sums.len()) else {
             return;
         };
         for (gradient, &sum) in row.iter_mut().zip(sums) {
@@ -396,6 +393,17 @@ pub fn dense_backward_params_batch<T: Scalar, const IN: usize, const OUT: usize,
     for (db, sum) in db.iter_mut().zip(bias_gradient(dzs)) {
         *db += sum;
     }
+}
+
+/// The `len` weights of row `unit` from `column` on (`None` past the end).
+#[inline(always)]
+pub(crate) fn row_strip<T, const IN: usize, const OUT: usize>(
+    weights: &mut [[T; IN]; OUT],
+    unit: usize,
+    column: usize,
+    len: usize,
+) -> Option<&mut [T]> {
+    weights.get_mut(unit)?.get_mut(column..column + len)
 }
 
 /// `Σₛ dzₛ`: the biases' gradient over the block.

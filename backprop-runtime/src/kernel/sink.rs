@@ -9,7 +9,7 @@
 
 use super::batch::{
     GRADIENT_STRIP, bias_gradient, dense_backward_params_batch, dense_input_gradient_batch,
-    weight_gradient,
+    row_strip, weight_gradient,
 };
 use super::dense::{dense_backward, dense_backward_params};
 use super::view::{layer, layer_mut, segment_mut};
@@ -364,17 +364,6 @@ fn update_from<T: Scalar, O: Optimizer<[T; N]>, const N: usize>(
         }
         optimizer.update(offset + start * STRIP, params, gradient);
     }
-}
-
-/// The `len` weights of row `unit` from `column` on (`None` past the end).
-#[inline(always)]
-fn row_strip<T, const IN: usize, const OUT: usize>(
-    weights: &mut [[T; IN]; OUT],
-    unit: usize,
-    column: usize,
-    len: usize,
-) -> Option<&mut [T]> {
-    weights.get_mut(unit)?.get_mut(column..column + len)
 }
 
 /// Plain SGD on one strip, `θ ← θ − lr·(g + e)` with `rate = −lr` and `e` the
