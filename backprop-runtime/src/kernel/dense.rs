@@ -3,11 +3,13 @@
 //! `W` is `[OUT][IN]`, row-major, as the parameter array stores it. The forward pass
 //! computes four rows at a time, each with eight independent accumulators, so that
 //! the input is loaded once per four rows and the multiply-adds do not wait on each
-//! other. The backward pass walks the rows once, adding `dz[o]·x` into the weight
+//! other: the batch kernel's dot products taken with one sample, so that a sample's
+//! outputs are the same bit for bit one at a time or in a batch. The backward pass walks the rows once, adding `dz[o]·x` into the weight
 //! gradients and `dz[o]·W[o]` into the input's gradient, both contiguous and
 //! element-wise, which LLVM turns into vector code without reassociating any sum.
 
 use crate::Scalar;
+use crate::kernel::batch::dot_block;
 
 /// Independent accumulators per row in a dot product: one 256-bit vector of `f32`.
 pub(crate) const LANES: usize = 8;
@@ -31,42 +33,15 @@ pub fn dense_forward<T: Scalar, const IN: usize, const OUT: usize>(
     let (row_blocks, rows_left) = weights.as_chunks::<ROWS>();
     let (z_blocks, z_left) = z.as_chunks_mut::<ROWS>();
     for (rows, zs) in row_blocks.iter().zip(z_blocks) {
-        for (z, dot) in zs.iter_mut().zip(dot_rows(rows, x)) {
+        for (z, [dot]) in zs.iter_mut().zip(dot_block(rows.each_ref(), [x])) {
             *z += dot;
         }
     }
     for (row, z) in rows_left.iter().zip(z_left) {
-        let [dot] = dot_rows(core::array::from_ref(row), x);
+        let [[dot]] = dot_block([row], [x]);
         *z += dot;
     }
     z
-}
-
-/// The dot product of each of `R` rows with `x`, the rows sharing each load of `x`.
-#[inline(always)]
-fn dot_rows<T: Scalar, const IN: usize, const R: usize>(
-    rows: &[[T; IN]; R],
-    x: &[T; IN],
-) -> [T; R] {
-    let mut lanes = [[T::ZERO; LANES]; R];
-    let mut tails = [T::ZERO; R];
-    let (x_chunks, x_tail) = x.as_chunks::<LANES>();
-    for (r, row) in rows.iter().enumerate() {
-        let (chunks, tail) = row.as_chunks::<LANES>();
-        for (chunk, x_chunk) in chunks.iter().zip(x_chunks) {
-            for ((lane, &w), &x) in lanes[r].iter_mut().zip(chunk).zip(x_chunk) {
-                *lane = w.mul_add(x, *lane);
-            }
-        }
-        for (&w, &x) in tail.iter().zip(x_tail) {
-            tails[r] = w.mul_add(x, tails[r]);
-        }
-    }
-    let mut sums = tails;
-    for (sum, lanes) in sums.iter_mut().zip(&lanes) {
-        *sum += pairwise_sum(lanes);
-    }
-    sums
 }
 
 /// The sum of eight lanes as a balanced tree, the shape a vector reduction takes.
