@@ -36,10 +36,14 @@ pub struct ActivationFn {
 /// Which value an activation's derivative is computed from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum DerivativeOf {
-    /// The pre-activation `z` (relu: `z > 0`).
+    /// The pre-activation `z` (leaky_relu: `z > 0 ? 1 : slope`).
     Input,
     /// The activation `a = f(z)` (sigmoid: `a(1 − a)`, tanh: `1 − a²`).
     Output,
+    /// A derivative of 1 or 0 by the pre-activation `z`, as a gate that takes the
+    /// upstream gradient too and passes or stops it (relu: `relu_backward(da, z)`):
+    /// a select where the others multiply, as PyTorch and JAX compute it.
+    Gate,
 }
 
 /// How the weights of the layer ahead of an activation are initialized; mirrors
@@ -178,6 +182,13 @@ const fn of_input(
     Some((function, derivative, DerivativeOf::Input))
 }
 
+const fn gated(
+    function: &'static str,
+    gate: &'static str,
+) -> Option<(&'static str, &'static str, DerivativeOf)> {
+    Some((function, gate, DerivativeOf::Gate))
+}
+
 pub const ACTIVATIONS: &[ActivationRow] = &[
     ActivationRow {
         aliases: &["linear"],
@@ -186,7 +197,7 @@ pub const ACTIVATIONS: &[ActivationRow] = &[
     row(
         Activation::Relu,
         "relu",
-        of_input("relu", "relu_derivative"),
+        gated("relu", "relu_backward"),
         Init::HeUniform,
     ),
     ActivationRow {
@@ -267,7 +278,7 @@ pub const ACTIVATIONS: &[ActivationRow] = &[
     row(
         Activation::HardTanh,
         "hard_tanh",
-        of_input("hard_tanh", "hard_tanh_derivative"),
+        gated("hard_tanh", "hard_tanh_backward"),
         Init::GlorotUniform,
     ),
     ActivationRow {

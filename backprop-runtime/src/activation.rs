@@ -44,6 +44,23 @@ pub fn relu_derivative<T: Scalar>(z: T) -> T {
     if z > T::ZERO { T::ONE } else { T::ZERO }
 }
 
+/// The gradient through [`relu`] at its input `z`: `upstream` where `z > 0`, else 0.
+///
+/// A select, as PyTorch's and JAX's ReLU backward pass, where
+/// `upstream · relu_derivative(z)` multiplies: the same for a finite gradient but for
+/// the sign of a zero, one multiply shorter on the backward pass's critical path, and
+/// an infinite or NaN gradient stops at a unit that was off instead of becoming NaN.
+///
+/// ```
+/// use backprop_runtime::activation::relu_backward;
+/// assert_eq!(relu_backward(0.5f32, 2.0), 0.5);
+/// assert_eq!(relu_backward(f32::NAN, -1.0), 0.0);
+/// ```
+#[inline(always)]
+pub fn relu_backward<T: Scalar>(upstream: T, z: T) -> T {
+    if z > T::ZERO { upstream } else { T::ZERO }
+}
+
 /// The leaky ReLU, `f(z) = z` for `z > 0`, else `slope · z` (PyTorch's `LeakyReLU`,
 /// whose default slope is 0.01).
 #[inline(always)]
@@ -208,6 +225,17 @@ pub fn hard_tanh<T: Scalar>(z: T) -> T {
 pub fn hard_tanh_derivative<T: Scalar>(z: T) -> T {
     if z > -T::ONE && z < T::ONE {
         T::ONE
+    } else {
+        T::ZERO
+    }
+}
+
+/// The gradient through [`hard_tanh`] at its input `z`: `upstream` on `(−1, 1)`, else
+/// 0; a select, as [`relu_backward`] is, and as PyTorch's `Hardtanh` backward pass.
+#[inline(always)]
+pub fn hard_tanh_backward<T: Scalar>(upstream: T, z: T) -> T {
+    if z > -T::ONE && z < T::ONE {
+        upstream
     } else {
         T::ZERO
     }
@@ -462,5 +490,36 @@ mod tests {
         assert!(exact::sigmoid(f32::NAN).is_nan());
         assert!(exact::silu(f32::NAN).is_nan());
         assert!(exact::gelu_tanh(f32::NAN).is_nan());
+    }
+
+    /// The gates are the chain rule through relu and hard_tanh, `upstream · derivative`,
+    /// as selects: equal to it for finite gradients (`==` treats the zeros' signs as
+    /// one), and, as in PyTorch, stopping an infinite or NaN gradient at a unit whose
+    /// derivative is 0.
+    #[test]
+    fn gates_are_the_chain_rule_as_a_select() {
+        let gates: [(fn(f64, f64) -> f64, fn(f64) -> f64); 2] = [
+            (relu_backward, relu_derivative),
+            (hard_tanh_backward, hard_tanh_derivative),
+        ];
+        for (gate, derivative) in gates {
+            for z in [-3.0, -1.0, -0.5, 0.0, 0.5, 1.0, 3.0] {
+                for upstream in [-2.5, -0.0, 0.0, 0.75] {
+                    assert_eq!(
+                        gate(upstream, z),
+                        upstream * derivative(z),
+                        "{upstream} at {z}"
+                    );
+                }
+                let (nan, infinite) = (gate(f64::NAN, z), gate(f64::INFINITY, z));
+                if derivative(z) == 0.0 {
+                    assert_eq!((nan, infinite), (0.0, 0.0), "at {z}");
+                } else {
+                    assert!(nan.is_nan() && infinite == f64::INFINITY, "at {z}");
+                }
+            }
+            // A NaN input is off: its derivative is 0, and so is what passes.
+            assert_eq!(gate(1.0, f64::NAN), 0.0);
+        }
     }
 }

@@ -70,7 +70,7 @@ impl Codegen<'_> {
         statements
     }
 
-    /// `let dz1 = ::backprop::kernel::chain(&da1, &z1, relu_derivative);` or the loss's
+    /// `let dz1 = ::backprop::kernel::chain_gate(&da1, &z1, relu_backward);` or the loss's
     /// `let da2 = ::backprop::kernel::scaled(&e, 0.5f32);`: what a kernel activation or
     /// loss sends back to its only input, as an array.
     fn kernel_sent_back(&self, consumer: NodeId, producer: NodeId) -> TokenStream {
@@ -86,7 +86,7 @@ impl Codegen<'_> {
         }
     }
 
-    /// `let dz1 = ::backprop::kernel::chain(&da1, &z1, relu_derivative);`: the gradient
+    /// `let dz1 = ::backprop::kernel::chain_gate(&da1, &z1, relu_backward);`: the gradient
     /// of `producer`, an activation's input, from the activation's, through the
     /// one-sample kernels or (`rows`) the block ones; `let dz1 = da1;` for the
     /// identity, the softmax's Jacobian for softmax.
@@ -108,12 +108,17 @@ impl Codegen<'_> {
             None => quote!(let #gradient = #upstream;),
             Some((_, derivative, of)) => {
                 let derivative = self.activation_path(activation, derivative, false);
-                let derivative = self.elementwise(&derivative, activation.param);
-                let at = match of {
-                    DerivativeOf::Input => self.array(producer),
-                    DerivativeOf::Output => self.array(consumer),
+                let (at, chain) = match of {
+                    DerivativeOf::Input => (self.array(producer), "chain"),
+                    DerivativeOf::Output => (self.array(consumer), "chain"),
+                    DerivativeOf::Gate => (self.array(producer), "chain_gate"),
                 };
-                let chain = super::ident(format!("chain{suffix}"));
+                let derivative = if of == DerivativeOf::Gate {
+                    self.gate(&derivative, activation.param)
+                } else {
+                    self.elementwise(&derivative, activation.param)
+                };
+                let chain = super::ident(format!("{chain}{suffix}"));
                 quote! {
                     let #gradient = ::backprop::kernel::#chain(&#upstream, &#at, #derivative);
                 }
@@ -144,9 +149,16 @@ impl Codegen<'_> {
                     Some((_, derivative, of)) => {
                         let derivative = self.activation_path(activation, derivative, false);
                         let argument = match of {
-                            DerivativeOf::Input => self.value(producer, index),
+                            DerivativeOf::Input | DerivativeOf::Gate => self.value(producer, index),
                             DerivativeOf::Output => self.value(consumer, index),
                         };
+                        if of == DerivativeOf::Gate {
+                            return self.with_param(
+                                &derivative,
+                                quote!(#da, #argument),
+                                activation.param,
+                            );
+                        }
                         let call =
                             self.with_param(&derivative, quote!(#argument), activation.param);
                         quote!(#da * #call)

@@ -172,6 +172,20 @@ impl Codegen<'_> {
         }
     }
 
+    /// A gate for the kernels ([`DerivativeOf::Gate`]): the path itself, or a closure
+    /// that passes the parameter, `|u, v| gate(u, v, 0.5f32)`.
+    ///
+    /// [`DerivativeOf::Gate`]: crate::names::DerivativeOf::Gate
+    pub(super) fn gate(&self, function: &TokenStream, param: Option<f64>) -> TokenStream {
+        match param {
+            None => function.clone(),
+            Some(_) => {
+                let call = self.with_param(function, quote!(u, v), param);
+                quote!(|u, v| #call)
+            }
+        }
+    }
+
     /// The output error `e = y − t` and `let loss = …;`: written out per output, or
     /// with kernels over the output array. For the other losses, one call that also
     /// binds the gradient it gives when `gradient` is set: `let (loss, dz2) =

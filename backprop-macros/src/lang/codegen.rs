@@ -892,6 +892,18 @@ impl<'a> Graph<'a> {
         }
     }
 
+    /// [`with_param`](Self::with_param) for a gate, which takes the upstream gradient
+    /// too: `|u, v| gate(u, v, 0.5f32)`.
+    fn gate_with_param(&self, path: TokenStream, param: Option<f64>) -> TokenStream {
+        match param {
+            None => path,
+            Some(param) => {
+                let param = self.literal(param);
+                quote!(|u, v| #path(u, v, #param))
+            }
+        }
+    }
+
     /// Where each loss term's gradient goes: the logits (the argument of the final
     /// softmax or sigmoid) for a fused loss, the value otherwise.
     fn loss_target(&self, value: usize, fused: bool) -> Ref {
@@ -1183,19 +1195,22 @@ impl<'a> Graph<'a> {
                             )
                         } else if let Some((_, derivative, of)) = activation.row().functions {
                             let at = match of {
-                                DerivativeOf::Input => arg(0),
+                                DerivativeOf::Input | DerivativeOf::Gate => arg(0),
                                 DerivativeOf::Output => out,
                             };
                             let derivative = ident(derivative);
-                            let f = self.with_param(
-                                quote!(::backprop::activation::#derivative),
-                                activation.param,
-                            );
-                            if block {
-                                quote!(::backprop::kernel::chain_rows(&#gradient, &#at, #f))
+                            let path = quote!(::backprop::activation::#derivative);
+                            let (f, chain) = if of == DerivativeOf::Gate {
+                                (self.gate_with_param(path, activation.param), "chain_gate")
                             } else {
-                                quote!(::backprop::kernel::chain(&#gradient, &#at, #f))
-                            }
+                                (self.with_param(path, activation.param), "chain")
+                            };
+                            let chain = if block {
+                                format_ident!("{chain}_rows")
+                            } else {
+                                format_ident!("{chain}")
+                            };
+                            quote!(::backprop::kernel::#chain(&#gradient, &#at, #f))
                         } else {
                             quote!(#gradient)
                         };

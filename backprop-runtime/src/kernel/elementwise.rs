@@ -38,6 +38,27 @@ pub fn chain<T: Scalar, const N: usize>(
     gradient
 }
 
+/// The chain rule through an activation whose derivative is 1 or 0 (relu, hard_tanh):
+/// `gate(upstream[i], at[i])`, which passes each gradient or stops it, a select where
+/// [`chain`] multiplies.
+///
+/// ```
+/// use backprop_runtime::{activation::relu_backward, kernel::chain_gate};
+/// assert_eq!(chain_gate(&[0.5f32, 0.5], &[-1.0, 2.0], relu_backward), [0.0, 0.5]);
+/// ```
+#[inline]
+pub fn chain_gate<T: Scalar, const N: usize>(
+    upstream: &[T; N],
+    at: &[T; N],
+    gate: impl Fn(T, T) -> T,
+) -> [T; N] {
+    let mut gradient = [T::ZERO; N];
+    for ((g, &u), &v) in gradient.iter_mut().zip(upstream).zip(at) {
+        *g = gate(u, v);
+    }
+    gradient
+}
+
 /// `y − t`, element by element: the output's error against its target.
 #[inline]
 pub fn sub<T: Scalar, const N: usize>(y: &[T; N], t: &[T; N]) -> [T; N] {
@@ -112,6 +133,20 @@ pub fn chain_rows<T: Scalar, const N: usize, const B: usize>(
     gradient
 }
 
+/// [`chain_gate`] over each of `B` samples' vectors.
+#[inline]
+pub fn chain_gate_rows<T: Scalar, const N: usize, const B: usize>(
+    upstream: &[[T; N]; B],
+    at: &[[T; N]; B],
+    gate: impl Fn(T, T) -> T + Copy,
+) -> [[T; N]; B] {
+    let mut gradient = [[T::ZERO; N]; B];
+    for ((g, u), v) in gradient.iter_mut().zip(upstream).zip(at) {
+        *g = chain_gate(u, v, gate);
+    }
+    gradient
+}
+
 /// `yₛ − tₛ` for each of `B` samples.
 #[inline]
 pub fn sub_rows<T: Scalar, const N: usize, const B: usize>(
@@ -164,6 +199,12 @@ mod tests {
         );
         let ones = [[1.0, 1.0]; 2];
         assert_eq!(chain_rows(&rows, &rows, |v| v), [[1.0, 4.0], [9.0, 16.0]]);
+        let relu_gate = crate::activation::relu_backward;
+        assert_eq!(chain_gate(&[5.0, 5.0], &rows[0], relu_gate), [0.0, 5.0]);
+        assert_eq!(
+            chain_gate_rows(&[[5.0, 5.0]; 2], &rows, relu_gate),
+            [[0.0, 5.0], [5.0, 0.0]]
+        );
         assert_eq!(
             sub_rows(&rows, [&ones[0], &ones[1]]),
             [[-2.0, 1.0], [2.0, -5.0]]

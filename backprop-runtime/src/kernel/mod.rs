@@ -33,8 +33,8 @@ pub use batch::{
 pub use combine::{add, concat, each_row, mul, pad, slice, zip_rows};
 pub use dense::{dense_backward, dense_backward_params, dense_forward};
 pub use elementwise::{
-    chain, chain_rows, map, map_rows, scaled, scaled_rows, squared_error, sub, sub_rows,
-    sum_of_squares, sum_of_squares_rows,
+    chain, chain_gate, chain_gate_rows, chain_rows, map, map_rows, scaled, scaled_rows,
+    squared_error, sub, sub_rows, sum_of_squares, sum_of_squares_rows,
 };
 pub use loss::{
     bce_with_logits, bce_with_logits_rows, cross_entropy_with_logits,
