@@ -498,8 +498,9 @@ mod tests {
     /// derivative is 0.
     #[test]
     fn gates_are_the_chain_rule_as_a_select() {
-        type Gate = fn(f64, f64) -> f64;
-        let gates: [(Gate, fn(f64) -> f64); 2] = [
+        /// A gate and the derivative it stands for.
+        type GateAndDerivative = (fn(f64, f64) -> f64, fn(f64) -> f64);
+        let gates: [GateAndDerivative; 2] = [
             (relu_backward, relu_derivative),
             (hard_tanh_backward, hard_tanh_derivative),
         ];
