@@ -1,5 +1,5 @@
 //! `mlp!` as sugar: its chain rewritten into the graph language's spec,
-//! `x → z1 = dense(x) → a1 = f(z1) → … → loss`, which [`lower`] turns into the DAG.
+//! `x → z1 = dense(x) → a1 = f(z1) → … → loss`, which [`lower()`] turns into the DAG.
 
 use super::{Dag, lower};
 use crate::check::Spec;

@@ -1,8 +1,8 @@
 //! The graph IR both macros compile through: [`Dag`], the network as a petgraph DAG
 //! whose nodes are vector-valued operations and whose edges are data dependencies.
 //!
-//! `graph!`'s checked spec is lowered to it by [`lower`]; `mlp!` is sugar: its chain is
-//! first rewritten into the same graph spec ([`build`]) and lowered by the same code.
+//! `graph!`'s checked spec is lowered to it by [`lower()`]; `mlp!` is sugar: its chain is
+//! first rewritten into the same graph spec ([`build()`]) and lowered by the same code.
 //! The back ends walk the DAG in topological order for the forward pass and in reverse
 //! for the backward pass: a node may feed several consumers (its gradient is then the
 //! sum of what each sends back) and an op may take several inputs (edges carry the
