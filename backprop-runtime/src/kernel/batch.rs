@@ -140,7 +140,13 @@ fn add_dots<
 /// thrown away rather than a smaller block, which LLVM compiled to scalar code with
 /// spills (a 784 × 128 layer's two leftover rows took a fifth of its time).
 #[inline(always)]
-fn add_group_dots<T: Scalar, const IN: usize, const OUT: usize, const R: usize, const S: usize>(
+pub(crate) fn add_group_dots<
+    T: Scalar,
+    const IN: usize,
+    const OUT: usize,
+    const R: usize,
+    const S: usize,
+>(
     weights: &[[T; IN]; OUT],
     xs: [&[T; IN]; S],
     z: &mut [[T; OUT]; S],

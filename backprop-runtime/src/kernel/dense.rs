@@ -10,7 +10,7 @@
 //! vector code without reassociating any sum.
 
 use crate::Scalar;
-use crate::kernel::batch::dot_block;
+use crate::kernel::batch::add_group_dots;
 
 /// Independent accumulators per row in a dot product: one 256-bit vector of `f32`.
 pub(crate) const LANES: usize = 8;
@@ -30,33 +30,15 @@ pub fn dense_forward<T: Scalar, const IN: usize, const OUT: usize>(
     biases: &[T; OUT],
     x: &[T; IN],
 ) -> [T; OUT] {
-    if size_of::<T>() > 4 && !cfg!(target_feature = "avx") {
-        forward_rows::<T, IN, OUT, 2>(weights, biases, x)
-    } else {
-        forward_rows::<T, IN, OUT, ROWS>(weights, biases, x)
-    }
-}
-
-/// [`dense_forward`] `R` rows at a time. `f64` without AVX takes two: four rows'
-/// lanes are sixteen 128-bit vectors there, all of SSE's registers (64 × 32: 460–550
-/// ns with two rows against 550–670 with four).
-#[inline(always)]
-fn forward_rows<T: Scalar, const IN: usize, const OUT: usize, const R: usize>(
-    weights: &[[T; IN]; OUT],
-    biases: &[T; OUT],
-    x: &[T; IN],
-) -> [T; OUT] {
+    // `f64` without AVX takes two rows at a time: four rows' lanes are sixteen 128-bit
+    // vectors there, all of SSE's registers (64 × 32: 460–550 ns with two rows
+    // against 550–670 with four).
     let mut z = *biases;
-    let (row_blocks, rows_left) = weights.as_chunks::<R>();
-    let (z_blocks, z_left) = z.as_chunks_mut::<R>();
-    for (rows, zs) in row_blocks.iter().zip(z_blocks) {
-        for (z, [dot]) in zs.iter_mut().zip(dot_block(rows.each_ref(), [x])) {
-            *z += dot;
-        }
-    }
-    for (row, z) in rows_left.iter().zip(z_left) {
-        let [[dot]] = dot_block([row], [x]);
-        *z += dot;
+    let one = core::array::from_mut(&mut z);
+    if size_of::<T>() > 4 && !cfg!(target_feature = "avx") {
+        add_group_dots::<T, IN, OUT, 2, 1>(weights, [x], one);
+    } else {
+        add_group_dots::<T, IN, OUT, ROWS, 1>(weights, [x], one);
     }
     z
 }
