@@ -107,16 +107,22 @@ impl Codegen<'_> {
             }
             None => quote!(let #gradient = #upstream;),
             Some((_, derivative, of)) => {
-                let derivative = self.activation_path(activation, derivative, false);
-                let (at, chain) = match of {
-                    DerivativeOf::Input => (self.array(producer), "chain"),
-                    DerivativeOf::Output => (self.array(consumer), "chain"),
-                    DerivativeOf::Gate => (self.array(producer), "chain_gate"),
-                };
-                let derivative = if of == DerivativeOf::Gate {
-                    self.gate(&derivative, activation.param)
-                } else {
-                    self.elementwise(&derivative, activation.param)
+                let path = self.activation_path(activation, derivative, false);
+                let param = activation.param;
+                let (at, chain, derivative) = match of {
+                    DerivativeOf::Input => (
+                        self.array(producer),
+                        "chain",
+                        self.elementwise(&path, param),
+                    ),
+                    DerivativeOf::Output => (
+                        self.array(consumer),
+                        "chain",
+                        self.elementwise(&path, param),
+                    ),
+                    DerivativeOf::Gate => {
+                        (self.array(producer), "chain_gate", self.gate(&path, param))
+                    }
                 };
                 let chain = super::ident(format!("{chain}{suffix}"));
                 quote! {

@@ -163,25 +163,29 @@ impl Codegen<'_> {
     /// A unit-by-unit function for the kernels: the path itself, or a closure that
     /// passes the parameter, `|z| ::backprop::activation::elu(z, 1f32)`.
     pub(super) fn elementwise(&self, function: &TokenStream, param: Option<f64>) -> TokenStream {
-        match param {
-            None => function.clone(),
-            Some(_) => {
-                let call = self.with_param(function, quote!(v), param);
-                quote!(|v| #call)
-            }
-        }
+        self.closure_with_param(function, param, quote!(v))
     }
 
-    /// A gate for the kernels ([`DerivativeOf::Gate`]): the path itself, or a closure
-    /// that passes the parameter, `|u, v| gate(u, v, 0.5f32)`.
+    /// A gate for the kernels ([`DerivativeOf::Gate`]), which takes the upstream
+    /// gradient too: the path itself, or `|u, v| gate(u, v, 0.5f32)`.
     ///
     /// [`DerivativeOf::Gate`]: crate::names::DerivativeOf::Gate
     pub(super) fn gate(&self, function: &TokenStream, param: Option<f64>) -> TokenStream {
+        self.closure_with_param(function, param, quote!(u, v))
+    }
+
+    /// `function` itself, or a closure over `arguments` that passes the parameter.
+    fn closure_with_param(
+        &self,
+        function: &TokenStream,
+        param: Option<f64>,
+        arguments: TokenStream,
+    ) -> TokenStream {
         match param {
             None => function.clone(),
             Some(_) => {
-                let call = self.with_param(function, quote!(u, v), param);
-                quote!(|u, v| #call)
+                let call = self.with_param(function, arguments.clone(), param);
+                quote!(|#arguments| #call)
             }
         }
     }

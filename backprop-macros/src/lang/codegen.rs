@@ -883,23 +883,27 @@ impl<'a> Graph<'a> {
 
     /// A function for `map` or `chain`: the path, or a closure passing the parameter.
     fn with_param(&self, path: TokenStream, param: Option<f64>) -> TokenStream {
-        match param {
-            None => path,
-            Some(param) => {
-                let param = self.literal(param);
-                quote!(|v| #path(v, #param))
-            }
-        }
+        self.closure_with_param(path, param, quote!(v))
     }
 
     /// [`with_param`](Self::with_param) for a gate, which takes the upstream gradient
     /// too: `|u, v| gate(u, v, 0.5f32)`.
     fn gate_with_param(&self, path: TokenStream, param: Option<f64>) -> TokenStream {
+        self.closure_with_param(path, param, quote!(u, v))
+    }
+
+    /// `path` itself, or a closure over `arguments` that passes the parameter.
+    fn closure_with_param(
+        &self,
+        path: TokenStream,
+        param: Option<f64>,
+        arguments: TokenStream,
+    ) -> TokenStream {
         match param {
             None => path,
             Some(param) => {
                 let param = self.literal(param);
-                quote!(|u, v| #path(u, v, #param))
+                quote!(|#arguments| #path(#arguments, #param))
             }
         }
     }
