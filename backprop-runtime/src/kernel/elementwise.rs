@@ -31,11 +31,7 @@ pub fn chain<T: Scalar, const N: usize>(
     at: &[T; N],
     derivative: impl Fn(T) -> T,
 ) -> [T; N] {
-    let mut gradient = [T::ZERO; N];
-    for ((g, &u), &v) in gradient.iter_mut().zip(upstream).zip(at) {
-        *g = u * derivative(v);
-    }
-    gradient
+    chain_gate(upstream, at, |u, v| u * derivative(v))
 }
 
 /// The chain rule through an activation whose derivative is 1 or 0 (relu, hard_tanh):
@@ -126,11 +122,7 @@ pub fn chain_rows<T: Scalar, const N: usize, const B: usize>(
     at: &[[T; N]; B],
     derivative: impl Fn(T) -> T + Copy,
 ) -> [[T; N]; B] {
-    let mut gradient = [[T::ZERO; N]; B];
-    for ((g, u), v) in gradient.iter_mut().zip(upstream).zip(at) {
-        *g = chain(u, v, derivative);
-    }
-    gradient
+    chain_gate_rows(upstream, at, move |u, v| u * derivative(v))
 }
 
 /// [`chain_gate`] over each of `B` samples' vectors.
