@@ -41,7 +41,7 @@ pub fn relu<T: Scalar>(z: T) -> T {
 /// kink, as PyTorch does).
 #[inline(always)]
 pub fn relu_derivative<T: Scalar>(z: T) -> T {
-    if z > T::ZERO { T::ONE } else { T::ZERO }
+    relu_backward(T::ONE, z)
 }
 
 /// The gradient through [`relu`] at its input `z`: `upstream` where `z > 0`, else 0.
@@ -223,11 +223,7 @@ pub fn hard_tanh<T: Scalar>(z: T) -> T {
 /// The derivative of [`hard_tanh`] at the input `z`: 1 on `(−1, 1)`, else 0.
 #[inline(always)]
 pub fn hard_tanh_derivative<T: Scalar>(z: T) -> T {
-    if z > -T::ONE && z < T::ONE {
-        T::ONE
-    } else {
-        T::ZERO
-    }
+    hard_tanh_backward(T::ONE, z)
 }
 
 /// The gradient through [`hard_tanh`] at its input `z`: `upstream` on `(−1, 1)`, else
