@@ -1,6 +1,8 @@
 //! Data-parallel training (feature `rayon`): one step on a batch of 256 samples of W4,
 //! `784 => relu 128 => softmax 10; cross_entropy`, on one thread (`train_batch`) and across
-//! rayon's threads (`train_batch_parallel`), side by side in one run.
+//! rayon's threads, side by side in one run: through a `ParallelTrainer` that keeps its
+//! buffers, as a training loop uses it, and through `train_batch_parallel`, which makes
+//! them afresh on every step.
 //!
 //! ```text
 //! cargo bench --features rayon --bench parallel
@@ -10,7 +12,7 @@ use std::hint::black_box;
 
 use backprop::init::SplitMix64;
 use backprop::optim::Sgd;
-use backprop::{Network, mlp};
+use backprop::{Network, ParallelTrainer, mlp};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 
 mlp!(W4<784 => relu 128 => softmax 10; loss cross_entropy>);
@@ -26,7 +28,14 @@ fn bench(c: &mut Criterion) {
         .collect();
     let mut one = Box::new(W4::new(42));
     let mut many = Box::new(W4::new(42));
-    let (mut opt_one, mut opt_many) = (Box::new(Sgd::new(1e-6)), Box::new(Sgd::new(1e-6)));
+    let mut fresh = Box::new(W4::new(42));
+    let (mut opt_one, mut opt_many, mut opt_fresh) = (
+        Box::new(Sgd::new(1e-6)),
+        Box::new(Sgd::new(1e-6)),
+        Box::new(Sgd::new(1e-6)),
+    );
+    let mut trainer = ParallelTrainer::new();
+    let threads = rayon::current_num_threads();
     let update = 2 * W4::PARAMS as u64;
     let mut group = c.benchmark_group("W4 train 784-relu128-softmax10 batch256");
     group.throughput(Throughput::Elements(
@@ -36,8 +45,11 @@ fn bench(c: &mut Criterion) {
     group.bench_function("one thread", |b| {
         b.iter(|| one.train_batch(black_box(&batch), &mut *opt_one))
     });
-    group.bench_function(format!("{} threads", rayon::current_num_threads()), |b| {
-        b.iter(|| many.train_batch_parallel(black_box(&batch), &mut *opt_many))
+    group.bench_function(format!("{threads} threads"), |b| {
+        b.iter(|| trainer.train_batch(&mut *many, black_box(&batch), &mut *opt_many))
+    });
+    group.bench_function(format!("{threads} threads, fresh buffers"), |b| {
+        b.iter(|| fresh.train_batch_parallel(black_box(&batch), &mut *opt_fresh))
     });
     group.finish();
 }

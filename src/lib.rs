@@ -36,6 +36,9 @@ pub use backprop_runtime::{
 #[cfg(feature = "alloc")]
 pub use backprop_runtime::dot;
 
+#[cfg(feature = "rayon")]
+pub use backprop_runtime::{PARALLEL_PART, ParallelTrainer, parallel};
+
 #[doc(hidden)]
 pub use backprop_runtime::{__with_alloc, __with_serde};
 

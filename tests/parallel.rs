@@ -4,8 +4,8 @@
 #![cfg(feature = "rayon")]
 
 use backprop::init::SplitMix64;
-use backprop::optim::Adam;
-use backprop::{Network, mlp};
+use backprop::optim::{Adam, Sgd};
+use backprop::{Network, ParallelTrainer, mlp};
 
 mlp!(Net<20 => relu 16 => sigmoid 3; loss mse; scalar f64>);
 
@@ -71,4 +71,52 @@ fn an_empty_batch_changes_nothing() {
     let before = *net.params();
     assert_eq!(net.train_batch_parallel(&[], &mut Adam::new(1e-2)), 0.0);
     assert_eq!(*net.params(), before);
+}
+
+/// A trainer keeps its buffers from step to step; a step after a bigger or a smaller
+/// batch is the step a fresh trainer takes.
+#[test]
+fn a_reused_trainer_takes_the_steps_of_fresh_ones() {
+    let (mut kept, mut fresh) = (Net::new(3), Net::new(3));
+    let (mut opt_kept, mut opt_fresh) = (Adam::new(1e-2), Adam::new(1e-2));
+    let mut trainer = ParallelTrainer::new();
+    for len in [256, 7, 100, 64, 300, 1] {
+        let data = batch(len);
+        let loss_kept = trainer.train_batch(&mut kept, &data, &mut opt_kept);
+        let loss_fresh = fresh.train_batch_parallel(&data, &mut opt_fresh);
+        assert_eq!(loss_kept.to_bits(), loss_fresh.to_bits(), "batch {len}");
+        assert_eq!(kept.params(), fresh.params(), "batch {len}");
+    }
+}
+
+mlp!(Big<768 => relu 768 => identity 1; loss mse>);
+
+/// The parts' gradient buffers are made on the heap: a network bigger than a thread's
+/// default 2 MiB stack (2.4 MB of parameters), built with its optimizer on the heap,
+/// trains on rayon threads with that stack.
+#[test]
+fn a_network_bigger_than_a_thread_stack_trains_in_parallel() {
+    const _: () = assert!(Big::PARAM_BYTES > 2 << 20);
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(2)
+        .stack_size(2 << 20)
+        .build()
+        .unwrap();
+    let mut rng = SplitMix64::new(7);
+    let data: Vec<([f32; 768], [f32; 1])> = (0..70)
+        .map(|_| {
+            let x = core::array::from_fn(|_| 2.0 * rng.next_f64() as f32 - 1.0);
+            (x, [rng.next_f64() as f32])
+        })
+        .collect();
+    let mut net = Big::new_boxed(11);
+    let before = net.params()[0..8].to_vec();
+    let mut trainer = ParallelTrainer::new();
+    let mut opt = Sgd::new_boxed(1e-2);
+    let (first, second) = pool.install(|| {
+        let first = trainer.train_batch(&mut net, &data, &mut opt);
+        (first, trainer.train_batch(&mut net, &data, &mut opt))
+    });
+    assert!(first.is_finite() && second < first, "{second} !< {first}");
+    assert_ne!(net.params()[0..8], before[..]);
 }

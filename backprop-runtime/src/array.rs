@@ -21,6 +21,14 @@ pub trait Array<T: Scalar>:
     fn zeros() -> Self {
         Self::splat(T::ZERO)
     }
+
+    /// An array of zeros on the heap. For `[T; N]` it is allocated zeroed and never
+    /// exists on the stack, so that a gradient buffer for a network bigger than a
+    /// thread's stack can be made on any thread.
+    #[cfg(feature = "alloc")]
+    fn boxed_zeros() -> alloc::boxed::Box<Self> {
+        alloc::boxed::Box::new(Self::zeros())
+    }
 }
 
 impl<T: Scalar, const N: usize> Array<T> for [T; N] {
@@ -28,5 +36,10 @@ impl<T: Scalar, const N: usize> Array<T> for [T; N] {
 
     fn splat(value: T) -> Self {
         [value; N]
+    }
+
+    #[cfg(feature = "alloc")]
+    fn boxed_zeros() -> alloc::boxed::Box<Self> {
+        <alloc::boxed::Box<Self> as crate::Storage<T, N>>::zeroed()
     }
 }

@@ -12,6 +12,8 @@
 //! - [`init`]: deterministic, platform-independent parameter initialization;
 //! - [`mod@gradcheck`]: finite-difference checks of a network's `backward`.
 //!
+//! - [`ParallelTrainer`] (feature `rayon`): a batch's gradient summed on many threads,
+//!   reproducibly.
 //! - [`Storage`]: where parameters and optimizer state live, inline or (feature
 //!   `alloc`) boxed for networks too big for a thread's stack.
 //!
@@ -57,6 +59,8 @@ pub mod kernel;
 mod layer;
 mod network;
 pub mod optim;
+#[cfg(feature = "rayon")]
+pub mod parallel;
 mod scalar;
 pub mod storage;
 mod trace;
@@ -67,6 +71,8 @@ pub use gradcheck::{GradCheck, gradcheck};
 pub use layer::Layer;
 pub use network::{Chain, Network, STEP_BLOCK};
 pub use optim::{Optimizer, ParamArray};
+#[cfg(feature = "rayon")]
+pub use parallel::{PARALLEL_PART, ParallelTrainer};
 pub use scalar::Scalar;
 pub use storage::Storage;
 pub use trace::Trace;

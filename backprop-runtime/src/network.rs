@@ -2,11 +2,6 @@
 
 use crate::{Array, BatchError, Optimizer, Scalar, Trace, one_hot};
 
-/// Samples per part in `Network::train_batch_parallel`: the unit of work one thread
-/// takes, fixed so that results do not depend on the number of threads.
-#[cfg(feature = "rayon")]
-pub const PARALLEL_PART: usize = 64;
-
 /// Samples per [`Network::backward_block`] in [`Network::train_batch`] (and per
 /// `forward_block` in `forward_batch`): enough to load each weight row once for many
 /// samples, few enough that a block's activations stay small on the stack. Sixteen
@@ -319,11 +314,12 @@ pub trait Network: Sized {
     }
 
     /// [`train_batch`](Self::train_batch) with the batch split across rayon's threads
-    /// (feature `rayon`): the batch is cut into parts of 64 samples (`PARALLEL_PART`), each
-    /// part's gradient is summed in its own buffer, and the buffers are added in part
-    /// order, so the result is the same whatever the number of threads, and equals
-    /// `train_batch`'s up to the order of float additions. Each part's buffer is
-    /// allocated, one network-sized array per part.
+    /// (feature `rayon`), through a [`ParallelTrainer`](crate::ParallelTrainer) made
+    /// for this one step: the same step, bit for bit.
+    ///
+    /// It allocates the parts' gradient buffers (one network-sized array per 64
+    /// samples) on every call, which on W4 cost more than the second core gave back:
+    /// in a training loop, keep a `ParallelTrainer` and call its `train_batch`.
     #[cfg(feature = "rayon")]
     fn train_batch_parallel<O: Optimizer<Self::Params>>(
         &mut self,
@@ -334,36 +330,10 @@ pub trait Network: Sized {
         Self: Sync,
         Self::Input: Sync,
         Self::Output: Sync,
-        Self::Params: Send,
+        Self::Params: Send + Sync,
         Self::Scalar: Send + Sync,
     {
-        use rayon::prelude::*;
-        if batch.is_empty() {
-            return Self::Scalar::ZERO;
-        }
-        let net = &*self;
-        let scale = Self::Scalar::from_f64(1.0 / batch.len() as f64);
-        let parts: std::vec::Vec<(Self::Scalar, std::boxed::Box<Self::Params>)> = batch
-            .par_chunks(PARALLEL_PART)
-            .map(move |part| {
-                let mut grads = std::boxed::Box::new(Self::Params::zeros());
-                let loss = accumulate_scaled(net, part, &mut grads, scale);
-                (loss, grads)
-            })
-            .collect();
-        let mut parts = parts.into_iter();
-        let Some((mut total, mut grads)) = parts.next() else {
-            return Self::Scalar::ZERO;
-        };
-        for (loss, part) in parts {
-            total += loss;
-            let sums: &mut Self::Params = &mut grads;
-            for (sum, &grad) in sums.as_mut().iter_mut().zip(part.as_ref().as_ref()) {
-                *sum += grad;
-            }
-        }
-        opt.step(self.params_mut(), &grads);
-        total * scale
+        crate::ParallelTrainer::new().train_batch(self, batch, opt)
     }
 }
 
@@ -395,7 +365,7 @@ fn train_batch_with_gradient<N: Network, O: Optimizer<N::Params>>(
 
 /// [`Network::accumulate`] adding `scale` times the gradients: a block at a time, then
 /// the samples left over one by one.
-fn accumulate_scaled<N: Network>(
+pub(crate) fn accumulate_scaled<N: Network>(
     net: &N,
     batch: &[(N::Input, N::Output)],
     grads: &mut N::Params,
