@@ -159,6 +159,31 @@ mod tests {
     }
 
     #[test]
+    fn consecutive_written_out_layers_are_accepted_in_one_call() {
+        // 2·3 + 3, 3·2 + 2 and 2·1 + 1 parameters: 20, all written out.
+        let unrolled = expand(quote!(U<2 => relu 3 => relu 2 => sigmoid 1; loss mse>));
+        let unrolled = unrolled.to_string();
+        assert_eq!(
+            unrolled.matches("sink . accept ::").count(),
+            1,
+            "{unrolled}"
+        );
+        assert!(
+            unrolled.contains("sink . accept :: < 0 , 20 >"),
+            "{unrolled}"
+        );
+        // A kernel layer between written-out ones splits them into two runs: 2·3 + 3
+        // parameters at 0; 3·30 + 30 at 9 (a kernel layer); then 30·2 + 2 and 2·1 + 1
+        // written out again, from 129.
+        let split = quote!(S<2 => relu 3 => relu 30 => relu 2 => sigmoid 1; loss mse>);
+        let split = expand(split).to_string();
+        assert_eq!(split.matches("sink . accept ::").count(), 2, "{split}");
+        assert!(split.contains("sink . accept :: < 0 , 9 >"), "{split}");
+        assert!(split.contains("sink . accept :: < 129 , 65 >"), "{split}");
+        assert!(split.contains("sink . dense :: < 9 , 3 , 30 >"), "{split}");
+    }
+
+    #[test]
     fn math_exact_calls_the_exact_functions() {
         let exact = expand(quote!(E<2 => tanh 2 => sigmoid 1; loss mse; math exact>)).to_string();
         assert!(

@@ -3,9 +3,10 @@
 //!
 //! Each node's gradient is the sum of what its consumers send back, which is how a
 //! value that feeds several others (every hidden unit feeds every unit of the next
-//! layer) collects its gradient. An unrolled dense node hands its parameter gradients
-//! to the sink as one array (`sink.accept`); a kernel dense node hands the sink its
-//! input and gradient (`sink.dense`), which returns the input's gradient.
+//! layer) collects its gradient. Unrolled dense nodes hand their parameter gradients
+//! to the sink as one array (`sink.accept`), one for each run of consecutive unrolled
+//! layers; a kernel dense node hands the sink its input and gradient (`sink.dense`),
+//! which returns the input's gradient.
 
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -19,6 +20,7 @@ impl Codegen<'_> {
     /// Walks the graph backwards from the loss.
     pub(super) fn backward_statements(&self) -> Vec<TokenStream> {
         let mut statements = Vec::new();
+        let mut pending: Option<UnrolledGradients> = None;
         for &node in self.order.iter().rev() {
             let op = self.dag.graph[node].op;
             if !self.needs_gradient[node.index()]
@@ -28,10 +30,25 @@ impl Codegen<'_> {
                 continue;
             }
             statements.extend(self.gradient_of(node));
-            if let Op::Dense(dense) = op {
-                statements.extend(self.parameter_gradients(node, &dense));
+            let Op::Dense(dense) = op else { continue };
+            match self.plan.strategy(node) {
+                Strategy::Unrolled => {
+                    let layer = self.unrolled_gradients(node, &dense);
+                    pending = Some(match pending.take() {
+                        Some(later) if layer.end() == later.offset => layer.followed_by(later),
+                        earlier_run => {
+                            statements.extend(earlier_run.map(|run| self.accept(run)));
+                            layer
+                        }
+                    });
+                }
+                Strategy::Kernel => {
+                    statements.extend(pending.take().map(|run| self.accept(run)));
+                    statements.extend(self.kernel_parameter_gradients(node, &dense));
+                }
             }
         }
+        statements.extend(pending.map(|run| self.accept(run)));
         statements
     }
 
@@ -198,45 +215,81 @@ impl Codegen<'_> {
         (factor != 1.0).then(|| self.literal(factor))
     }
 
-    /// Hands the layer's parameter gradients to the sink: one `sink.accept` of
-    /// `[dz1_0 * x_0, …, dz1_0, …]` (weights row-major, then biases), or one
-    /// `sink.dense` call that also returns the input's gradient.
-    fn parameter_gradients(&self, node: NodeId, dense: &Dense) -> Vec<TokenStream> {
-        let producer = self.input_of(node);
+    /// An unrolled layer's parameter gradients, `[dz1_0 * x_0, …, dz1_0, …]` (weights
+    /// row-major, then biases), where they go in the parameters.
+    fn unrolled_gradients(&self, node: NodeId, dense: &Dense) -> UnrolledGradients {
+        let inputs = self.values(self.input_of(node));
         let units = self.dag.graph[node].width;
-        match self.plan.strategy(node) {
-            Strategy::Unrolled => {
-                // One statement for the whole layer: a `let` per weight gradient would
-                // nest one debug-info scope per weight, which LLVM walks recursively.
-                let inputs = self.values(producer);
-                let weights = (0..units).flat_map(|to| {
-                    let dz = self.gradient(node, to);
-                    inputs.iter().map(move |input| quote!(#dz * #input))
-                });
-                let biases = (0..units).map(|to| self.gradient(node, to));
-                let (offset, len) = (
-                    self.usize(dense.weights),
-                    self.usize(dense.inputs * units + units),
-                );
-                vec![quote! {
-                    sink.accept::<#offset, #len>(&[#(#weights,)* #(#biases),*]);
-                }]
-            }
-            Strategy::Kernel => {
-                let shape = self.layer_shape(node, dense);
-                let (input, dz) = (self.array_ref(producer), self.gradient_array(node));
-                if !self.needs_gradient[producer.index()] {
-                    return vec![quote!(sink.dense_params::<#shape>(#input, &#dz);)];
-                }
-                let dx = self.gradient_array(producer);
-                let mut statements = vec![quote!(let #dx = sink.dense::<#shape>(#input, &#dz);)];
-                if self.plan.strategy(producer) == Strategy::Unrolled {
-                    let elements = (0..self.dag.graph[producer].width)
-                        .map(|index| self.gradient(producer, index));
-                    statements.push(quote!(let [#(#elements),*] = #dx;));
-                }
-                statements
-            }
+        let weights = (0..units).flat_map(|to| {
+            let dz = self.gradient(node, to);
+            inputs.iter().map(move |input| quote!(#dz * #input))
+        });
+        let biases = (0..units).map(|to| {
+            let dz = self.gradient(node, to);
+            quote!(#dz)
+        });
+        UnrolledGradients {
+            offset: dense.weights,
+            gradients: weights.chain(biases).collect(),
         }
+    }
+
+    /// `sink.accept::<0, 9>(&[…]);`: one statement for the whole run. A `let` per
+    /// weight gradient would nest one debug-info scope per weight, which LLVM walks
+    /// recursively.
+    fn accept(&self, run: UnrolledGradients) -> TokenStream {
+        let (offset, len) = (self.usize(run.offset), self.usize(run.gradients.len()));
+        let gradients = run.gradients;
+        quote! {
+            sink.accept::<#offset, #len>(&[#(#gradients),*]);
+        }
+    }
+
+    /// Hands a kernel layer's parameter gradients to the sink: one `sink.dense` call
+    /// that also returns the input's gradient, or `sink.dense_params` when the input
+    /// needs none.
+    fn kernel_parameter_gradients(&self, node: NodeId, dense: &Dense) -> Vec<TokenStream> {
+        let producer = self.input_of(node);
+        let shape = self.layer_shape(node, dense);
+        let (input, dz) = (self.array_ref(producer), self.gradient_array(node));
+        if !self.needs_gradient[producer.index()] {
+            return vec![quote!(sink.dense_params::<#shape>(#input, &#dz);)];
+        }
+        let dx = self.gradient_array(producer);
+        let mut statements = vec![quote!(let #dx = sink.dense::<#shape>(#input, &#dz);)];
+        if self.plan.strategy(producer) == Strategy::Unrolled {
+            let elements =
+                (0..self.dag.graph[producer].width).map(|index| self.gradient(producer, index));
+            statements.push(quote!(let [#(#elements),*] = #dx;));
+        }
+        statements
+    }
+}
+
+/// The parameter gradients of one unrolled layer, or of a run of consecutive ones,
+/// waiting for their `sink.accept`. Consecutive unrolled layers lie next to each other
+/// in the parameters, so one call takes them all: for the seed network, one
+/// `accept::<0, 9>` instead of `accept::<6, 3>` and `accept::<0, 6>`. Then LLVM stores
+/// the updated parameters as the next step's forward pass loads them, in the same
+/// vector-wide pieces, where a 6-element update ended in two scalar stores that an
+/// 8-byte load of the two biases could not take its value from (a store-forwarding
+/// stall on the path from one step to the next).
+struct UnrolledGradients {
+    /// Where the first gradient's parameter is.
+    offset: usize,
+    /// One expression per parameter, in the parameters' order.
+    gradients: Vec<TokenStream>,
+}
+
+impl UnrolledGradients {
+    /// Where the parameters after these begin.
+    fn end(&self) -> usize {
+        self.offset + self.gradients.len()
+    }
+
+    /// These gradients, then `later`'s, which begin where these end.
+    fn followed_by(mut self, later: Self) -> Self {
+        self.gradients.extend(later.gradients);
+        self
     }
 }
