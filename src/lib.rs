@@ -37,7 +37,7 @@ pub use backprop_runtime::{
 pub use backprop_runtime::dot;
 
 #[cfg(feature = "rayon")]
-pub use backprop_runtime::{PARALLEL_PART, ParallelTrainer, parallel};
+pub use backprop_runtime::{PARALLEL_PART, ParallelNetwork, ParallelTrainer, parallel};
 
 #[doc(hidden)]
 pub use backprop_runtime::{__with_alloc, __with_serde};

@@ -72,7 +72,7 @@ pub use layer::Layer;
 pub use network::{Chain, Network, STEP_BLOCK};
 pub use optim::{Optimizer, ParamArray};
 #[cfg(feature = "rayon")]
-pub use parallel::{PARALLEL_PART, ParallelTrainer};
+pub use parallel::{PARALLEL_PART, ParallelNetwork, ParallelTrainer};
 pub use scalar::Scalar;
 pub use storage::Storage;
 pub use trace::Trace;

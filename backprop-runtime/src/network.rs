@@ -327,11 +327,7 @@ pub trait Network: Sized {
         opt: &mut O,
     ) -> Self::Scalar
     where
-        Self: Sync,
-        Self::Input: Sync,
-        Self::Output: Sync,
-        Self::Params: Send + Sync,
-        Self::Scalar: Send + Sync,
+        Self: crate::ParallelNetwork,
     {
         crate::ParallelTrainer::new().train_batch(self, batch, opt)
     }

@@ -12,21 +12,18 @@
 //! faults in again, zeroed, on the next step: in a profile of W4 at batch 256 on one
 //! thread, 18% of the time was in the kernel, against none for `train_batch`.
 //!
-//! Generic code over networks names the bounds the threads need (a generated network
-//! meets them):
+//! Generic code over networks names [`ParallelNetwork`], the bounds the threads need
+//! (a generated network meets them):
 //!
 //! ```
-//! use backprop_runtime::{Network, Optimizer, ParallelTrainer};
+//! use backprop_runtime::{Optimizer, ParallelNetwork, ParallelTrainer};
 //!
 //! /// One pass over `data` in batches of 256, each step on rayon's threads.
-//! fn train<N>(net: &mut N, data: &[(N::Input, N::Output)], opt: &mut impl Optimizer<N::Params>)
-//! where
-//!     N: Network + Sync,
-//!     N::Input: Sync,
-//!     N::Output: Sync,
-//!     N::Params: Send + Sync,
-//!     N::Scalar: Send + Sync,
-//! {
+//! fn train<N: ParallelNetwork>(
+//!     net: &mut N,
+//!     data: &[(N::Input, N::Output)],
+//!     opt: &mut impl Optimizer<N::Params>,
+//! ) {
 //!     let mut trainer = ParallelTrainer::new();
 //!     for batch in data.chunks(256) {
 //!         trainer.train_batch(net, batch, opt);
@@ -41,6 +38,19 @@ use rayon::prelude::*;
 
 use crate::network::accumulate_scaled;
 use crate::{Array, Network, Optimizer, Scalar};
+
+/// A network that data-parallel training can share across threads: its inputs and
+/// targets are read, its parameters read and its gradients made, on rayon's threads.
+/// Every [`Network`] whose types allow it is one; a generated network always is.
+pub trait ParallelNetwork:
+    Network<Input: Sync, Output: Sync, Params: Send + Sync, Scalar: Send + Sync> + Sync
+{
+}
+
+impl<N> ParallelNetwork for N where
+    N: Network<Input: Sync, Output: Sync, Params: Send + Sync, Scalar: Send + Sync> + Sync
+{
+}
 
 /// The number of samples in each part of a batch that
 /// [`ParallelTrainer::train_batch`] hands to a thread. Fixed, so that the parts, and
@@ -88,11 +98,7 @@ impl<N: Network> ParallelTrainer<N> {
         opt: &mut O,
     ) -> N::Scalar
     where
-        N: Sync,
-        N::Input: Sync,
-        N::Output: Sync,
-        N::Params: Send + Sync,
-        N::Scalar: Send + Sync,
+        N: ParallelNetwork,
     {
         let parts = batch.len().div_ceil(PARALLEL_PART);
         if parts == 0 {
