@@ -318,8 +318,9 @@ pub trait Network: Sized {
     /// for this one step: the same step, bit for bit.
     ///
     /// It allocates the parts' gradient buffers (one network-sized array per 64
-    /// samples) on every call, which on W4 cost more than the second core gave back:
-    /// in a training loop, keep a `ParallelTrainer` and call its `train_batch`.
+    /// samples) on every call, and their pages may fault in afresh each time (18% of a
+    /// one-thread W4 step in a profile): in a training loop, keep a `ParallelTrainer`
+    /// and call its `train_batch`.
     #[cfg(feature = "rayon")]
     fn train_batch_parallel<O: Optimizer<Self::Params>>(
         &mut self,
