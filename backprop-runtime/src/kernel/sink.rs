@@ -235,15 +235,7 @@ impl<T: Scalar, O: Optimizer<[T; N]>, const N: usize> GradientSink<T, N> for Upd
 
     #[inline(always)]
     fn accept<const OFFSET: usize, const LEN: usize>(&mut self, grads: &[T; LEN]) {
-        let plain_rate = self.optimizer.plain_rate().filter(|_| self.is_plain());
         let params = segment_mut::<OFFSET, LEN, T, N>(self.params);
-        // Plain SGD steps in place here rather than through `update`, which LLVM may
-        // leave out of line for its other optimizers' code: the seed network's
-        // `accept::<0, 9>` then became a call, and W1 took 42 against 38 ns.
-        if let Some(lr) = plain_rate {
-            descend(-lr, params, grads);
-            return;
-        }
         update_from(
             self.optimizer,
             self.earlier,
@@ -335,7 +327,8 @@ impl<T: Scalar, O: Optimizer<[T; N]>, const N: usize> GradientSink<T, N> for Upd
 }
 
 /// Hands `optimizer` the gradient `earlier[offset..] + scale · grads` for `params`,
-/// [`STRIP`] values at a time so that the stack stays small whatever the length.
+/// [`STRIP`] values at a time so that the stack stays small whatever the length; the
+/// plain gradient, with plain SGD, is stepped in place.
 #[inline(always)]
 fn update_from<T: Scalar, O: Optimizer<[T; N]>, const N: usize>(
     optimizer: &mut O,
@@ -346,7 +339,13 @@ fn update_from<T: Scalar, O: Optimizer<[T; N]>, const N: usize>(
     grads: &[T],
 ) {
     if earlier.is_none() && scale == T::ONE {
-        optimizer.update(offset, params, grads);
+        // Plain SGD steps in place here rather than through `update`, which LLVM may
+        // leave out of line for its other optimizers' code: the seed network's
+        // `accept::<0, 9>` then became a call, and W1 took 42 against 38 ns.
+        match optimizer.plain_rate() {
+            Some(lr) => descend(-lr, params, grads),
+            None => optimizer.update(offset, params, grads),
+        }
         return;
     }
     let earlier = earlier.and_then(|earlier| earlier.get(offset..));
