@@ -70,20 +70,21 @@ const SUM_CHUNK: usize = 4096;
 /// per part of the largest batch it has trained on: for a batch of 256 samples, four
 /// network-sized buffers.
 pub struct ParallelTrainer<N: Network> {
-    /// Each part's gradient; only the first `batch.len().div_ceil(PARALLEL_PART)` are
-    /// in use in a step.
-    grads: Vec<Box<N::Params>>,
-    /// Each part's summed loss, in part order.
-    losses: Vec<N::Scalar>,
+    /// One per part; only the first `batch.len().div_ceil(PARALLEL_PART)` are in use
+    /// in a step.
+    parts: Vec<Part<N>>,
+}
+
+/// One part's summed loss and gradient.
+struct Part<N: Network> {
+    loss: N::Scalar,
+    grads: Box<N::Params>,
 }
 
 impl<N: Network> ParallelTrainer<N> {
     /// A trainer with no buffers yet: they are allocated by the first step.
     pub const fn new() -> Self {
-        Self {
-            grads: Vec::new(),
-            losses: Vec::new(),
-        }
+        Self { parts: Vec::new() }
     }
 
     /// One optimization step on a mini-batch, as [`Network::train_batch`] takes it,
@@ -100,41 +101,34 @@ impl<N: Network> ParallelTrainer<N> {
     where
         N: ParallelNetwork,
     {
-        let parts = batch.len().div_ceil(PARALLEL_PART);
-        if parts == 0 {
-            return N::Scalar::ZERO;
-        }
-        self.reserve(parts);
-        let scale = N::Scalar::from_f64(1.0 / batch.len() as f64);
-        let (grads, losses) = (&mut self.grads[..parts], &mut self.losses[..parts]);
-        let shared: &N = net;
-        grads
-            .par_iter_mut()
-            .zip(losses.par_iter_mut())
-            .zip(batch.par_chunks(PARALLEL_PART))
-            .for_each(|((grads, loss), part)| {
-                let grads: &mut N::Params = grads;
-                grads.as_mut().fill(N::Scalar::ZERO);
-                *loss = accumulate_scaled(shared, part, grads, scale);
+        let count = batch.len().div_ceil(PARALLEL_PART);
+        while self.parts.len() < count {
+            self.parts.push(Part {
+                loss: N::Scalar::ZERO,
+                grads: N::Params::boxed_zeros(),
             });
-        let total = losses
-            .iter()
-            .fold(N::Scalar::ZERO, |total, &loss| total + loss);
-        let Some((sum, rest)) = grads.split_first_mut() else {
+        }
+        let scale = N::Scalar::from_f64(1.0 / batch.len() as f64);
+        let shared: &N = net;
+        let parts = &mut self.parts[..count];
+        parts
+            .par_iter_mut()
+            .zip(batch.par_chunks(PARALLEL_PART))
+            .for_each(|(part, samples)| {
+                let grads: &mut N::Params = &mut part.grads;
+                grads.as_mut().fill(N::Scalar::ZERO);
+                part.loss = accumulate_scaled(shared, samples, grads, scale);
+            });
+        let Some((first, rest)) = parts.split_first_mut() else {
             return N::Scalar::ZERO;
         };
-        let sum: &mut N::Params = sum;
-        add_in_part_order(sum.as_mut(), rest);
+        let total = rest
+            .iter()
+            .fold(first.loss, |total, part| total + part.loss);
+        let sum: &mut N::Params = &mut first.grads;
+        add_in_part_order(sum.as_mut(), rest, |part| part.grads.as_ref().as_ref());
         opt.step(net.params_mut(), sum);
         total * scale
-    }
-
-    /// Makes room for `parts` parts, each buffer allocated zeroed on the heap.
-    fn reserve(&mut self, parts: usize) {
-        while self.grads.len() < parts {
-            self.grads.push(N::Params::boxed_zeros());
-        }
-        self.losses.resize(parts, N::Scalar::ZERO);
     }
 }
 
@@ -147,23 +141,26 @@ impl<N: Network> Default for ParallelTrainer<N> {
 impl<N: Network> core::fmt::Debug for ParallelTrainer<N> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("ParallelTrainer")
-            .field("buffers", &self.grads.len())
+            .field("buffers", &self.parts.len())
             .finish()
     }
 }
 
-/// Adds each of `rest` into `sum`, in order, a chunk of parameters per task: each
-/// parameter's sum is `((g0 + g1) + g2) + ...` whichever thread adds it, so the
-/// result does not depend on the number of threads.
-fn add_in_part_order<T: Scalar + Send + Sync, P: Array<T> + Sync>(sum: &mut [T], rest: &[Box<P>]) {
+/// Adds the gradient of each of `rest` (`grads` of it) into `sum`, in order, a chunk
+/// of parameters per task: each parameter's sum is `((g0 + g1) + g2) + ...` whichever
+/// thread adds it, so the result does not depend on the number of threads.
+fn add_in_part_order<T: Scalar + Send + Sync, P: Sync>(
+    sum: &mut [T],
+    rest: &[P],
+    grads: impl Fn(&P) -> &[T] + Sync,
+) {
     sum.par_chunks_mut(SUM_CHUNK)
         .enumerate()
         .for_each(|(chunk, sums)| {
             let start = chunk * SUM_CHUNK;
             for part in rest {
-                let part: &P = part;
-                let grads = part.as_ref().get(start..).unwrap_or_default();
-                for (sum, &grad) in sums.iter_mut().zip(grads) {
+                let part = grads(part).get(start..).unwrap_or_default();
+                for (sum, &grad) in sums.iter_mut().zip(part) {
                     *sum += grad;
                 }
             }
@@ -187,7 +184,7 @@ mod tests {
         let first = part(0);
         let rest = [part(1), part(2), part(3)];
         let mut sum = first.clone();
-        add_in_part_order(&mut *sum, &rest);
+        add_in_part_order(&mut *sum, &rest, |part| &part[..]);
         for (i, &s) in sum.iter().enumerate() {
             let expected = rest.iter().fold(first[i], |total, p| total + p[i]);
             assert_eq!(s.to_bits(), expected.to_bits(), "parameter {i}");
