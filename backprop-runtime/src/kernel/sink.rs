@@ -417,8 +417,9 @@ impl<T: Scalar, O: Optimizer<[T; N]>, const N: usize> Update<'_, T, O, N> {
             let rate = -lr;
             match dx {
                 Some(dx) => {
-                    // ROWS rows per pass over `dx`: each chunk of `dx` and of `x` is loaded
-                    // and `dx` stored once for all of them, and `dx` still sums row by row.
+                    // `UPDATE_ROWS` rows per pass over `dx`: each chunk of `dx` and of `x`
+                    // is loaded and `dx` stored once for all of them, and `dx` still sums
+                    // row by row.
                     let (blocks, last) = weights.as_chunks_mut::<UPDATE_ROWS>();
                     let (dz_blocks, dz_last) = dz.as_chunks::<UPDATE_ROWS>();
                     for (rows, ds) in blocks.iter_mut().zip(dz_blocks) {
