@@ -414,28 +414,7 @@ impl<T: Scalar, O: Optimizer<[T; N]>, const N: usize> Update<'_, T, O, N> {
         // `update_scaled`: W3's 42 rows spent 8% of a step on that check. Each row's
         // weights are read once for both the input's gradient and their update.
         if let Some(lr) = self.optimizer.plain_rate() {
-            let rate = -lr;
-            match dx {
-                Some(dx) => {
-                    // `UPDATE_ROWS` rows per pass over `dx`: each chunk of `dx` and of `x`
-                    // is loaded and `dx` stored once for all of them, and `dx` still sums
-                    // row by row.
-                    let (blocks, last) = weights.as_chunks_mut::<UPDATE_ROWS>();
-                    let (dz_blocks, dz_last) = dz.as_chunks::<UPDATE_ROWS>();
-                    for (rows, ds) in blocks.iter_mut().zip(dz_blocks) {
-                        update_rows(rows, ds, rate, x, dx);
-                    }
-                    for (row, &d) in last.iter_mut().zip(dz_last) {
-                        update_rows(core::array::from_mut(row), &[d], rate, x, dx);
-                    }
-                }
-                None => {
-                    for (row, &d) in weights.iter_mut().zip(dz) {
-                        descend(rate * d, row, x);
-                    }
-                }
-            }
-            descend(rate, biases, dz);
+            descend_layer(-lr, weights, biases, x, dz, dx);
             return;
         }
         for (unit, (row, &d)) in weights.iter_mut().zip(dz).enumerate() {
@@ -454,6 +433,39 @@ impl<T: Scalar, O: Optimizer<[T; N]>, const N: usize> Update<'_, T, O, N> {
 /// input's gradient once per row; four cut W2's step from 468M to 439M instructions
 /// (callgrind, default target) and eight did not cut more (446M).
 const UPDATE_ROWS: usize = 4;
+
+/// A dense layer's plain SGD step, `θ ← rate·g + θ`, from its input `x` and `dz`,
+/// adding into `dx`, when given, the input's gradient from the weights before the step.
+#[inline(always)]
+fn descend_layer<T: Scalar, const IN: usize, const OUT: usize>(
+    rate: T,
+    weights: &mut [[T; IN]; OUT],
+    biases: &mut [T; OUT],
+    x: &[T; IN],
+    dz: &[T; OUT],
+    dx: Option<&mut [T; IN]>,
+) {
+    match dx {
+        // `UPDATE_ROWS` rows per pass over `dx`: each chunk of `dx` and of `x` is loaded
+        // and `dx` stored once for all of them, and `dx` still sums row by row.
+        Some(dx) => {
+            let (blocks, last) = weights.as_chunks_mut::<UPDATE_ROWS>();
+            let (dz_blocks, dz_last) = dz.as_chunks::<UPDATE_ROWS>();
+            for (rows, ds) in blocks.iter_mut().zip(dz_blocks) {
+                update_rows(rows, ds, rate, x, dx);
+            }
+            for (row, &d) in last.iter_mut().zip(dz_last) {
+                update_rows(core::array::from_mut(row), &[d], rate, x, dx);
+            }
+        }
+        None => {
+            for (row, &d) in weights.iter_mut().zip(dz) {
+                descend(rate * d, row, x);
+            }
+        }
+    }
+    descend(rate, biases, dz);
+}
 
 /// Steps `R` rows of weights by plain SGD, `w ← (rate·d)·x + w`, adding each row's
 /// `d·w` (the weights before the step) into `dx` in row order.
