@@ -25,7 +25,10 @@ use criterion::{
     BenchmarkGroup, Criterion, Throughput, criterion_group, criterion_main, measurement::WallTime,
 };
 
-#[path = "baseline.rs"]
+#[path = "support/fma.rs"]
+mod fma;
+
+#[path = "support/baseline.rs"]
 mod baseline;
 use baseline::{Mlp2, Mlp3, Relu, Sigmoid, SoftmaxCrossEntropy, Tanh};
 
@@ -267,6 +270,6 @@ fn config() -> Criterion {
 criterion_group! {
     name = benches;
     config = config();
-    targets = w1, w2, w3, w4
+    targets = w1, w2, w3, fma::bench_peak, w4
 }
 criterion_main!(benches);
