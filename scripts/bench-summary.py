@@ -60,10 +60,11 @@ def main():
     for root in roots:
         if not root.is_dir():
             sys.exit(f"{root}: no criterion results here; run `cargo bench` first")
-    groups = read_groups(roots[0])
+    every_root = [(root, read_groups(root)) for root in roots]
+    groups = every_root[0][1]
     peak_gflops = None
-    for root in roots:
-        peaks = read_groups(root).get(PEAK_GROUP)
+    for root, root_groups in every_root:
+        peaks = root_groups.get(PEAK_GROUP)
         if peaks:
             (peak,) = peaks.values()
             peak_gflops = flops(peak) / typical_ns(peak)
