@@ -64,6 +64,7 @@ pub mod parallel;
 mod scalar;
 pub mod storage;
 mod trace;
+pub mod vector;
 
 pub use array::Array;
 pub use batch::{BatchError, argmax, one_hot};

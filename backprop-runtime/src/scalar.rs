@@ -33,6 +33,10 @@ pub trait Scalar:
     const BYTES: usize;
     /// The type's name in safetensors headers: `F32`, `F64`.
     const DTYPE: &'static str;
+    /// Eight values of the type as one SIMD vector, for the kernels that keep sums in
+    /// registers: `wide::f32x8` for `f32`, [`F64x8`](crate::vector::F64x8) for
+    /// `f64`, or [`Plain`](crate::vector::Plain) for a type without SIMD.
+    type Vector: crate::vector::Vector<Self>;
 
     /// Writes the value's little-endian bytes to the start of `out`; false (and nothing
     /// written) if `out` is shorter than [`Self::BYTES`].
@@ -91,7 +95,7 @@ pub(crate) fn sign<T: Scalar>(x: T) -> T {
 /// Implements [`Scalar`] for a float type, with the platform's math under `std` and
 /// libm otherwise (libm is slower on some targets but needs no operating system).
 macro_rules! impl_float {
-    ($t:ty, $dtype:literal, $exp:path, $tanh:path, $sqrt:path, $fma:path, $ln:path, $ln_1p:path, $exp_m1:path,
+    ($t:ty, $vector:ty, $dtype:literal, $exp:path, $tanh:path, $sqrt:path, $fma:path, $ln:path, $ln_1p:path, $exp_m1:path,
      $erf:path $(, $fast_exp:path, $fast_tanh:path)?) => {
         impl Scalar for $t {
             $(
@@ -111,6 +115,7 @@ macro_rules! impl_float {
             const EPSILON: Self = <$t>::EPSILON;
             const BYTES: usize = core::mem::size_of::<$t>();
             const DTYPE: &'static str = $dtype;
+            type Vector = $vector;
 
             #[inline]
             fn write_le(self, out: &mut [u8]) -> bool {
@@ -213,6 +218,7 @@ macro_rules! impl_float {
 
 impl_float!(
     f32,
+    wide::f32x8,
     "F32",
     libm::expf,
     libm::tanhf,
@@ -227,6 +233,7 @@ impl_float!(
 );
 impl_float!(
     f64,
+    crate::vector::F64x8,
     "F64",
     libm::exp,
     libm::tanh,

@@ -9,9 +9,10 @@
 //!   for the block; otherwise (`f64`, or no AVX) it transposes the inputs a tile at a
 //!   time and keeps each unit's sums over a group of samples in vectors, so each
 //!   weight is broadcast once and multiplied into the group's samples;
-//! - the weight gradient holds a strip of each of several rows in registers while
-//!   every sample's `dz·x` is added into it, then hands the strip over: added into a
-//!   gradient array, or (`sink::Update`) straight to an optimizer;
+//! - the weight gradient holds a strip of each of several rows in registers, as
+//!   explicit vectors ([`crate::vector`]), while every sample's `dz·x` is added into
+//!   it, then adds the strip into a gradient array (or, for plain SGD, scaled by
+//!   `−lr`, into the weights) or hands it to an optimizer (`sink::Update`);
 //! - the input gradient runs down the rows once for all samples.
 //!
 //! The register blocks are sized for the target: AVX's sixteen 256-bit registers or
@@ -20,7 +21,8 @@
 //! `(input, target)` pairs is used where it lies, without copying.
 
 use crate::Scalar;
-use crate::kernel::dense::{LANES, dense_forward, pairwise_sum};
+use crate::kernel::dense::{dense_forward, pairwise_sum};
+use crate::vector::{LANES, Vector};
 
 /// Rows whose weight gradients are summed together: with AVX, six rows' strips are
 /// twelve of the sixteen vector registers (784 × 128 over 32 samples: 76–82 GFLOP/s
@@ -47,7 +49,9 @@ pub fn dense_forward_batch<T: Scalar, const IN: usize, const OUT: usize, const B
     xs: [&[T; IN]; B],
 ) -> [[T; OUT]; B] {
     if IN * OUT >= OUT_OF_LINE {
-        forward_out_of_line(weights, biases, &xs)
+        let mut z = [[T::ZERO; OUT]; B];
+        forward_out_of_line(weights, biases, &xs, &mut z);
+        z
     } else {
         forward(weights, biases, &xs)
     }
@@ -60,14 +64,30 @@ pub fn dense_forward_batch<T: Scalar, const IN: usize, const OUT: usize, const B
 /// (W3 at batch 32, 64 × 32 and 32 × 10: 11.0 against 13.8 µs, x86-64-v3).
 const OUT_OF_LINE: usize = 4096;
 
-/// [`forward`] as a call of its own, for large layers.
+/// [`forward`] as a call of its own, for large layers, writing into `z`. Returned by
+/// value, the sums were built in a temporary and copied out (16 KiB for W4's 128
+/// units over 32 samples, 2.4% of its training step).
 #[inline(never)]
 fn forward_out_of_line<T: Scalar, const IN: usize, const OUT: usize, const B: usize>(
     weights: &[[T; IN]; OUT],
     biases: &[T; OUT],
     xs: &[&[T; IN]; B],
-) -> [[T; OUT]; B] {
-    forward(weights, biases, xs)
+    z: &mut [[T; OUT]; B],
+) {
+    if uses_dots::<T>() {
+        for z in z.iter_mut() {
+            *z = *biases;
+        }
+        add_dots::<T, IN, OUT, B, FORWARD_ROWS, FORWARD_SAMPLES>(weights, biases, xs, z);
+    } else {
+        *z = forward_tiles(weights, biases, xs);
+    }
+}
+
+/// Whether [`forward`] takes the dot products ([`forward_dots`]) rather than the tiles.
+#[inline(always)]
+fn uses_dots<T>() -> bool {
+    cfg!(target_feature = "avx") && size_of::<T>() <= 4
 }
 
 /// [`dense_forward_batch`]'s body: the form that is faster on the target and for the
@@ -80,7 +100,7 @@ fn forward<T: Scalar, const IN: usize, const OUT: usize, const B: usize>(
     biases: &[T; OUT],
     xs: &[&[T; IN]; B],
 ) -> [[T; OUT]; B] {
-    if cfg!(target_feature = "avx") && size_of::<T>() <= 4 {
+    if uses_dots::<T>() {
         forward_dots(weights, biases, xs)
     } else {
         forward_tiles(weights, biases, xs)
@@ -401,16 +421,24 @@ pub fn dense_backward_params_batch<T: Scalar, const IN: usize, const OUT: usize,
     dw: &mut [[T; IN]; OUT],
     db: &mut [T; OUT],
 ) {
-    weight_gradient(&xs, dzs, |unit, column, sums| {
-        let Some(row) = row_strip(dw, unit, column, sums.len()) else {
-            return;
-        };
-        for (gradient, &sum) in row.iter_mut().zip(sums) {
-            *gradient += sum;
-        }
-    });
+    add_params_gradient(&xs, dzs, T::ONE, dw, db);
+}
+
+/// Adds `scale` times the parameters' gradient over the block into `dw` and `db`:
+/// [`dense_backward_params_batch`] for a gradient scaled as it is added (the mean
+/// over a batch, or plain SGD's `−lr` with the weights as `dw`). `dz` is scaled as
+/// the kernel gathers it, so that no scaled copy of the block's `dz` is made.
+#[inline(always)]
+pub(crate) fn add_params_gradient<T: Scalar, const IN: usize, const OUT: usize, const B: usize>(
+    xs: &[&[T; IN]; B],
+    dzs: &[[T; OUT]; B],
+    scale: T,
+    dw: &mut [[T; IN]; OUT],
+    db: &mut [T; OUT],
+) {
+    add_weight_gradient(xs, dzs, scale, dw);
     for (db, sum) in db.iter_mut().zip(bias_gradient(dzs)) {
-        *db += sum;
+        *db = scale.mul_add(sum, *db);
     }
 }
 
@@ -439,61 +467,52 @@ pub(crate) fn bias_gradient<T: Scalar, const OUT: usize, const B: usize>(
     sums
 }
 
-/// The weight gradient `Σₛ dzₛ·xₛᵀ`, handed over a strip at a time:
+/// The weight gradient `scale · Σₛ dzₛ·xₛᵀ`, handed over a strip at a time:
 /// `take(unit, column, sums)` receives the sums for the weights of row `unit` from
-/// `column` on, each exactly once. Adding them into a gradient array and handing them
-/// to an optimizer (`Update`, which needs no gradient array) are the two uses.
+/// `column` on, each exactly once: for an optimizer's `update` (the `Update` sink),
+/// which needs no gradient array. [`ROWS`] rows at a time, as [`add_weight_gradient`].
 #[inline(always)]
 pub(crate) fn weight_gradient<T: Scalar, const IN: usize, const OUT: usize, const B: usize>(
     xs: &[&[T; IN]; B],
     dzs: &[[T; OUT]; B],
+    scale: T,
     mut take: impl FnMut(usize, usize, &[T]),
 ) {
     let mut first = 0;
     while first + ROWS <= OUT {
-        rows_gradient::<T, IN, OUT, B, ROWS>(first, xs, dzs, &mut take);
+        rows_gradient::<T, IN, OUT, B, ROWS>(first, xs, dzs, scale, &mut take);
         first += ROWS;
     }
     while first + 2 <= OUT {
-        rows_gradient::<T, IN, OUT, B, 2>(first, xs, dzs, &mut take);
+        rows_gradient::<T, IN, OUT, B, 2>(first, xs, dzs, scale, &mut take);
         first += 2;
     }
-    while first < OUT {
-        rows_gradient::<T, IN, OUT, B, 1>(first, xs, dzs, &mut take);
-        first += 1;
+    if first < OUT {
+        rows_gradient::<T, IN, OUT, B, 1>(first, xs, dzs, scale, &mut take);
     }
 }
 
-/// `Σₛ dzₛ[first + r] · xₛ` for the `R` rows from `first`: a strip of
-/// [`GRADIENT_STRIP`] weights of every row is summed in registers while every sample
-/// passes, so each `dz` is broadcast once per strip and feeds several multiply-adds.
+/// [`weight_gradient`] for the `R` rows from `first`.
 #[inline(always)]
 fn rows_gradient<T: Scalar, const IN: usize, const OUT: usize, const B: usize, const R: usize>(
     first: usize,
     xs: &[&[T; IN]; B],
     dzs: &[[T; OUT]; B],
+    scale: T,
     take: &mut impl FnMut(usize, usize, &[T]),
 ) {
-    let Some(rows) = dzs_of_rows::<T, OUT, B, R>(first, dzs) else {
-        return;
-    };
+    let rows = dzs_of_rows::<T, OUT, B, R>(first, dzs, scale);
     let strips = IN / GRADIENT_STRIP;
     for strip in 0..strips {
-        let mut sums = [[T::ZERO; GRADIENT_STRIP]; R];
-        for (x, dz) in xs.iter().zip(&rows) {
-            let Some(x) = x.as_chunks::<GRADIENT_STRIP>().0.get(strip) else {
-                continue;
-            };
-            for (sums, &d) in sums.iter_mut().zip(dz) {
-                for (sum, &x) in sums.iter_mut().zip(x) {
-                    *sum = d.mul_add(x, *sum);
-                }
-            }
-        }
+        let sums = strip_sums(xs, &rows, strip);
         // Each row's sums go out as a copy: were the accumulators themselves lent to an
         // optimizer's `update`, they could not stay in registers (measured: 30× slower).
-        for (r, sums) in sums.into_iter().enumerate() {
-            take(first + r, strip * GRADIENT_STRIP, &sums);
+        for (r, sums) in sums.iter().enumerate() {
+            let mut values = [T::ZERO; GRADIENT_STRIP];
+            for (values, sum) in values.as_chunks_mut::<LANES>().0.iter_mut().zip(sums) {
+                sum.store(values);
+            }
+            take(first + r, strip * GRADIENT_STRIP, &values);
         }
     }
     let done = strips * GRADIENT_STRIP;
@@ -501,28 +520,143 @@ fn rows_gradient<T: Scalar, const IN: usize, const OUT: usize, const B: usize, c
         return;
     }
     for r in 0..R {
-        let mut sums = [T::ZERO; GRADIENT_STRIP];
-        for (x, dz) in xs.iter().zip(&rows) {
-            for (sum, &x) in sums.iter_mut().zip(x.get(done..).unwrap_or_default()) {
-                *sum = dz[r].mul_add(x, *sum);
-            }
-        }
-        take(first + r, done, &sums[..IN - done]);
+        let sums = tail_sums(xs, &rows, r, done);
+        take(first + r, done, sums.get(..IN - done).unwrap_or_default());
     }
 }
 
-/// `dzₛ[first..first + R]` for each sample: the rows' gradients, gathered once so that
-/// the kernel's inner loops index nothing.
+/// Adds `scale · Σₛ dzₛ·xₛᵀ` into `dst`: [`ROWS`] rows at a time, a strip of each summed in
+/// registers while every sample passes ([`strip_sums`]) and then added into `dst`.
+/// `dst` is a gradient array, or (with `scale` times `−lr`) the weights themselves,
+/// for plain SGD. The rows left over go two and then one at a time.
+#[inline(always)]
+pub(crate) fn add_weight_gradient<T: Scalar, const IN: usize, const OUT: usize, const B: usize>(
+    xs: &[&[T; IN]; B],
+    dzs: &[[T; OUT]; B],
+    scale: T,
+    dst: &mut [[T; IN]; OUT],
+) {
+    let (blocks, rows_left) = dst.as_chunks_mut::<ROWS>();
+    for (block, rows) in blocks.iter_mut().enumerate() {
+        rows_add::<T, IN, OUT, B, ROWS>(block * ROWS, xs, dzs, scale, rows);
+    }
+    let mut first = blocks.len() * ROWS;
+    let (pairs, single) = rows_left.as_chunks_mut::<2>();
+    for rows in pairs {
+        rows_add::<T, IN, OUT, B, 2>(first, xs, dzs, scale, rows);
+        first += 2;
+    }
+    for row in single {
+        rows_add::<T, IN, OUT, B, 1>(first, xs, dzs, scale, core::array::from_mut(row));
+    }
+}
+
+/// [`add_weight_gradient`] for the `R` rows `dst`, the rows from `first`.
+#[inline(always)]
+fn rows_add<T: Scalar, const IN: usize, const OUT: usize, const B: usize, const R: usize>(
+    first: usize,
+    xs: &[&[T; IN]; B],
+    dzs: &[[T; OUT]; B],
+    scale: T,
+    dst: &mut [[T; IN]; R],
+) {
+    let rows = dzs_of_rows::<T, OUT, B, R>(first, dzs, scale);
+    let strips = IN / GRADIENT_STRIP;
+    for strip in 0..strips {
+        let sums = strip_sums(xs, &rows, strip);
+        for (row, sums) in dst.iter_mut().zip(&sums) {
+            let Some(row) = row.as_chunks_mut::<GRADIENT_STRIP>().0.get_mut(strip) else {
+                continue;
+            };
+            for (values, &sum) in row.as_chunks_mut::<LANES>().0.iter_mut().zip(sums) {
+                (T::Vector::load(values) + sum).store(values);
+            }
+        }
+    }
+    let done = strips * GRADIENT_STRIP;
+    if done == IN {
+        return;
+    }
+    for (r, row) in dst.iter_mut().enumerate() {
+        let sums = tail_sums(xs, &rows, r, done);
+        for (w, &sum) in row
+            .get_mut(done..)
+            .unwrap_or_default()
+            .iter_mut()
+            .zip(&sums)
+        {
+            *w += sum;
+        }
+    }
+}
+
+/// Vectors in one row's strip of [`GRADIENT_STRIP`] weights.
+const STRIP_VECTORS: usize = GRADIENT_STRIP / LANES;
+
+/// `Σₛ rows[s][r] · xₛ[strip]` for each of the `R` rows: the register block of the
+/// weight gradient. Each sample's strip of input is loaded once for all the rows and
+/// each `dz` broadcast once for the strip; the sums are vectors, so that they stay in
+/// registers however the caller is compiled (see [`crate::vector`]).
+#[inline(always)]
+fn strip_sums<T: Scalar, const IN: usize, const B: usize, const R: usize>(
+    xs: &[&[T; IN]; B],
+    rows: &[[T; R]; B],
+    strip: usize,
+) -> [[T::Vector; STRIP_VECTORS]; R] {
+    let zero = T::Vector::splat(T::ZERO);
+    let mut sums = [[zero; STRIP_VECTORS]; R];
+    for (x, dz) in xs.iter().zip(rows) {
+        let Some(x) = x.as_chunks::<GRADIENT_STRIP>().0.get(strip) else {
+            continue;
+        };
+        let x = x.as_chunks::<LANES>().0;
+        let x: [T::Vector; STRIP_VECTORS] =
+            core::array::from_fn(|v| x.get(v).map_or(zero, T::Vector::load));
+        for (sums, &d) in sums.iter_mut().zip(dz) {
+            let d = T::Vector::splat(d);
+            for (sum, &x) in sums.iter_mut().zip(&x) {
+                *sum = d.mul_add(x, *sum);
+            }
+        }
+    }
+    sums
+}
+
+/// `Σₛ rows[s][r] · xₛ[done..]`: row `r`'s sums for the inputs past the last whole
+/// strip (fewer than [`GRADIENT_STRIP`]; the rest of the array is zero).
+#[inline(always)]
+fn tail_sums<T: Scalar, const IN: usize, const B: usize, const R: usize>(
+    xs: &[&[T; IN]; B],
+    rows: &[[T; R]; B],
+    r: usize,
+    done: usize,
+) -> [T; GRADIENT_STRIP] {
+    let mut sums = [T::ZERO; GRADIENT_STRIP];
+    for (x, dz) in xs.iter().zip(rows) {
+        let d = dz.get(r).copied().unwrap_or(T::ZERO);
+        for (sum, &x) in sums.iter_mut().zip(x.get(done..).unwrap_or_default()) {
+            *sum = d.mul_add(x, *sum);
+        }
+    }
+    sums
+}
+
+/// `scale · dzₛ[first..first + R]` for each sample (zero past the last row, where the
+/// callers never reach): the rows' gradients, gathered once so that the kernel's inner
+/// loops index nothing, and scaled as they are gathered.
 #[inline(always)]
 fn dzs_of_rows<T: Scalar, const OUT: usize, const B: usize, const R: usize>(
     first: usize,
     dzs: &[[T; OUT]; B],
-) -> Option<[[T; R]; B]> {
+    scale: T,
+) -> [[T; R]; B] {
     let mut rows = [[T::ZERO; R]; B];
     for (row, dz) in rows.iter_mut().zip(dzs) {
-        *row = *dz.get(first..)?.first_chunk::<R>()?;
+        for (d, &value) in row.iter_mut().zip(dz.get(first..).unwrap_or_default()) {
+            *d = scale * value;
+        }
     }
-    Some(rows)
+    rows
 }
 
 /// Weights of one row the weight-gradient kernel keeps in registers at a time: two

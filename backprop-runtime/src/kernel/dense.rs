@@ -12,8 +12,8 @@
 use crate::Scalar;
 use crate::kernel::batch::add_group_dots;
 
-/// Independent accumulators per row in a dot product: one 256-bit vector of `f32`.
-pub(crate) const LANES: usize = 8;
+// Independent accumulators per row in a dot product: one 256-bit vector of `f32`.
+pub(crate) use crate::vector::LANES;
 /// Rows computed together in the forward pass, sharing each load of the input.
 const ROWS: usize = 4;
 

@@ -144,11 +144,13 @@ pub trait Optimizer<P: ?Sized + ParamArray> {
     }
 
     /// `Some(lr)` when this step is plain gradient descent: [`update`](Self::update)
-    /// sets every parameter θ to `Scalar::mul_add(−lr, g, θ)` and keeps no state. A
-    /// kernel that holds a block of gradients in registers then applies the step in
-    /// place rather than calling `update` strip by strip, with the same result bit for
-    /// bit. The default, `None`, always goes through `update`; an implementation that
-    /// returns `Some` must keep that promise.
+    /// sets every parameter θ to `Scalar::mul_add(−lr, g, θ)` and keeps no state. The
+    /// kernels then apply the step themselves rather than calling `update` strip by
+    /// strip: the batch kernels add `−lr` times the block's gradient into the
+    /// parameters as they would into a gradient array, the same step up to rounding
+    /// (`−lr` is applied to each `dz` before the sums, not to the sums). The default,
+    /// `None`, always goes through `update`; an implementation that returns `Some` must
+    /// keep that promise.
     #[inline]
     fn plain_rate(&self) -> Option<P::Scalar> {
         None
