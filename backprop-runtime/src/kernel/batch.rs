@@ -804,6 +804,43 @@ mod tests {
         }
     }
 
+    /// The weight gradient in f32, whose vectors and register blocks differ from
+    /// f64's: against the one-sample kernel, which adds each sample's `dz·x` in turn,
+    /// so the two round differently; and `scale` applied as `dz` is gathered.
+    fn check_gradient_f32<const IN: usize, const OUT: usize, const B: usize>() {
+        let narrow = |v: f64| v as f32;
+        let xs: [[f32; IN]; B] = core::array::from_fn(|s| fill(s as u32 * 17 + 3).map(narrow));
+        let dzs: [[f32; OUT]; B] = core::array::from_fn(|s| fill(s as u32 * 13 + 5).map(narrow));
+        let (mut dw, mut db) = ([[0.5f32; IN]; OUT], [0.25f32; OUT]);
+        add_params_gradient(&rows(&xs), &dzs, -0.5, &mut dw, &mut db);
+        let (mut dw_one, mut db_one) = ([[0.0f32; IN]; OUT], [0.0f32; OUT]);
+        for (x, dz) in xs.iter().zip(&dzs) {
+            crate::kernel::dense_backward_params(x, dz, &mut dw_one, &mut db_one);
+        }
+        let close = |a: f32, b: f32| (a - b).abs() <= 1e-5 * (1.0 + b.abs()) * B as f32;
+        for o in 0..OUT {
+            assert!(
+                close(db[o], 0.25 - 0.5 * db_one[o]),
+                "{IN}→{OUT}×{B}: db[{o}]"
+            );
+            for i in 0..IN {
+                let want = 0.5 - 0.5 * dw_one[o][i];
+                assert!(close(dw[o][i], want), "{IN}→{OUT}×{B}: dw[{o}][{i}]");
+            }
+        }
+    }
+
+    #[test]
+    fn weight_gradient_in_f32_matches_the_one_sample_kernel() {
+        // Whole blocks of rows, pairs and a single row left over; whole strips and a
+        // tail of inputs; one sample and many.
+        check_gradient_f32::<37, 13, 32>();
+        check_gradient_f32::<16, 6, 1>();
+        check_gradient_f32::<8, 1, 5>();
+        check_gradient_f32::<70, 11, 3>();
+        check_gradient_f32::<5, 3, 2>();
+    }
+
     #[test]
     fn dot_form_sums_as_the_one_sample_kernel_in_f32() {
         check_dots_f32::<37, 7, 32>();
