@@ -217,47 +217,43 @@ fn add_rows_dots<T: Scalar, const IN: usize, const OUT: usize, const R: usize, c
 /// chunk of an input once for all the rows, and none of the multiply-adds waits on
 /// another. Its lanes and their sums are those of the one-sample kernel
 /// (`dense_forward`), so each sample's sums are bit for bit what that kernel gives.
+///
+/// The lanes are explicit vectors ([`crate::vector`]): over scalars, LLVM kept them in
+/// registers only for some forms of this loop, and with one input and a short row it
+/// vectorized across the rows instead (64 × 32 at batch 1: 3.3× slower). Over
+/// vectors, W3's step at batch 1 took 341–344 against 378–439 ns and W2's 604–646
+/// against 715–944 ns (x86-64-v3; on the default target 645–681 against 681–696 and
+/// 724–753 against 746–792), and W4's forward pass is unchanged.
 #[inline(always)]
 pub(crate) fn dot_block<T: Scalar, const IN: usize, const R: usize, const S: usize>(
     rows: [&[T; IN]; R],
     xs: [&[T; IN]; S],
 ) -> [[T; S]; R] {
-    let mut lanes = [[[T::ZERO; LANES]; S]; R];
+    let mut vectors = [[T::Vector::splat(T::ZERO); S]; R];
     let row_chunks = rows.map(|row| row.as_chunks::<LANES>().0);
     let x_chunks = xs.map(|x| x.as_chunks::<LANES>().0);
-    // Every index here is below a constant bound by construction (`as_chunks` of an
-    // `[T; IN]` gives `IN / LANES` chunks), so none can panic; LLVM folds most of the
-    // checks and leaves at most one compare per chunk, never taken. The exact form
-    // matters: this one (inputs indexed, row chunks fetched with `get`) keeps twelve
-    // accumulators in registers at 80–83 GFLOP/s (784 × 128 over 32 samples,
-    // x86-64-v3); zipped iterators measured 5–38, and indexing the rows or fetching
-    // the inputs with `get` too, 68–70.
     let zero = [T::ZERO; LANES];
+    // Every index is below a constant bound (`as_chunks` of an `[T; IN]` gives
+    // `IN / LANES` chunks), so none can panic. Each input's chunk is loaded once for
+    // the rows and each row's chunk is the multiply-add's memory operand: twelve sums,
+    // one input and one scratch register, where loading all four inputs first spilled
+    // two sums (W4's forward pass: 160 against 81 µs).
     #[allow(clippy::needless_range_loop)]
     for chunk in 0..IN / LANES {
         for s in 0..S {
-            let x = x_chunks[s][chunk];
+            let x = T::Vector::load(&x_chunks[s][chunk]);
             for r in 0..R {
-                let w = *row_chunks[r].get(chunk).unwrap_or(&zero);
-                for l in 0..LANES {
-                    lanes[r][s][l] = w[l].mul_add(x[l], lanes[r][s][l]);
-                }
+                let w = T::Vector::load(row_chunks[r].get(chunk).unwrap_or(&zero));
+                vectors[r][s] = w.mul_add(x, vectors[r][s]);
             }
         }
     }
-    // With one input and a short row (64 × 32 at batch 1), LLVM unrolled the whole
-    // loop and vectorized across the rows from the stores of the sums, gathering every
-    // chunk with shuffles: 3.3× slower than this loop's vector form (450 against 135
-    // ns, x86-64-v3). Passing the lanes through `black_box` ends what LLVM can see of
-    // them at the loop, so it vectorizes the loop along the lanes. The cost is one
-    // store and load of the lanes; a batch block (three rows by four inputs) keeps
-    // its lanes in registers, as it vectorizes well without it. `black_box` is a
-    // best-effort hint: were it to become a no-op, this would only be slower.
-    let lanes = if S == 1 {
-        core::hint::black_box(lanes)
-    } else {
-        lanes
-    };
+    let mut lanes = [[[T::ZERO; LANES]; S]; R];
+    for (lanes, vectors) in lanes.iter_mut().zip(&vectors) {
+        for (lanes, vector) in lanes.iter_mut().zip(vectors) {
+            vector.store(lanes);
+        }
+    }
     let mut sums = [[T::ZERO; S]; R];
     for ((sums, lanes), row) in sums.iter_mut().zip(&lanes).zip(rows) {
         for ((sum, lanes), x) in sums.iter_mut().zip(lanes).zip(xs) {
