@@ -31,6 +31,7 @@ pub use backprop_macros::graph;
 pub use backprop_runtime::{
     Array, BatchError, Chain, GradCheck, Layer, Network, Optimizer, ParamArray, STEP_BLOCK, Scalar,
     Storage, Trace, activation, argmax, gradcheck, init, io, kernel, one_hot, optim, storage,
+    vector,
 };
 
 #[cfg(feature = "alloc")]

@@ -6,7 +6,8 @@ use core::ops::{Add, AddAssign, Div, Mul, MulAssign, Neg, Sub, SubAssign};
 /// A number type networks compute in: `f32` (the default) or `f64`.
 ///
 /// The generated code only uses the arithmetic operators and these methods, so a
-/// fixed-point type can implement it to run networks on targets without an FPU.
+/// fixed-point type can implement it to run networks on targets without an FPU (with
+/// [`vector::Plain`](crate::vector::Plain) as its [`Vector`](Scalar::Vector)).
 pub trait Scalar:
     Copy
     + Default

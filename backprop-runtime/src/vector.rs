@@ -1,12 +1,13 @@
 //! Eight values of a [`Scalar`] as one short vector, for the kernels whose sums must
 //! stay in registers.
 //!
-//! The batch weight-gradient kernel keeps a block of sums in registers while every
-//! sample of a block passes. Written over scalars, that relied on LLVM unrolling the
-//! loops over the block and then rebuilding vectors from the scalar operations, and
-//! small changes around the kernel (a layer's shape, a loop's form, how much was
-//! inlined around it) tipped it into scalar loops over memory: W3's step at batch 32
-//! took 13.7, 23 or 52 µs against 10.2 µs for three such changes (x86-64-v3). Over
+//! The batch kernels keep blocks of sums in registers: the weight gradient's strips
+//! while every sample of a block passes, the forward pass's dot products while a row
+//! passes. Written over scalars, that relied on LLVM unrolling the loops over the
+//! block and then rebuilding vectors from the scalar operations, and small changes
+//! around a kernel (a layer's shape, a loop's form, how much was inlined around it)
+//! tipped it into scalar loops over memory: W3's step at batch 32 took 13.7, 23 or 52
+//! µs against 10.2 µs for three such changes to the weight gradient (x86-64-v3). Over
 //! vectors, each loop is a few vector operations that LLVM has no reason to leave
 //! rolled, and the sums are vector values from the start.
 //!
