@@ -5,7 +5,7 @@
 
 use backprop::init::SplitMix64;
 use backprop::optim::{Adam, Sgd};
-use backprop::{Network, ParallelTrainer, mlp};
+use backprop::{Network, Optimizer, ParallelTrainer, mlp};
 
 mlp!(Net<20 => relu 16 => sigmoid 3; loss mse; scalar f64>);
 
@@ -27,12 +27,11 @@ fn close(a: &[f64], b: &[f64]) -> bool {
 }
 
 /// Three steps of each on batches that are and are not multiples of a part.
-#[test]
-fn parallel_steps_equal_single_threaded_ones() {
+fn check_parallel_steps<O: Optimizer<[f64; Net::PARAMS]>>(make: impl Fn() -> O) {
     for len in [1, 7, 64, 100, 256] {
         let data = batch(len);
         let (mut one, mut many) = (Net::new(4), Net::new(4));
-        let (mut opt_one, mut opt_many) = (Adam::new(1e-2), Adam::new(1e-2));
+        let (mut opt_one, mut opt_many) = (make(), make());
         for _ in 0..3 {
             let loss_one = one.train_batch(&data, &mut opt_one);
             let loss_many = many.train_batch_parallel(&data, &mut opt_many);
@@ -42,8 +41,15 @@ fn parallel_steps_equal_single_threaded_ones() {
     }
 }
 
+/// Adam's steps, and plain SGD's, which the trainer takes on the threads that sum the
+/// parts.
 #[test]
-fn results_do_not_depend_on_the_number_of_threads() {
+fn parallel_steps_equal_single_threaded_ones() {
+    check_parallel_steps(|| Adam::new(1e-2));
+    check_parallel_steps(|| Sgd::new(0.1));
+}
+
+fn check_thread_counts<O: Optimizer<[f64; Net::PARAMS]>>(make: impl Fn() -> O + Sync) {
     let data = batch(200);
     let run = |threads: usize| {
         let pool = rayon::ThreadPoolBuilder::new()
@@ -52,7 +58,7 @@ fn results_do_not_depend_on_the_number_of_threads() {
             .unwrap();
         pool.install(|| {
             let mut net = Net::new(8);
-            let mut opt = Adam::new(1e-2);
+            let mut opt = make();
             let loss = net.train_batch_parallel(&data, &mut opt);
             (loss, *net.params())
         })
@@ -63,6 +69,12 @@ fn results_do_not_depend_on_the_number_of_threads() {
         assert_eq!(loss.to_bits(), loss_1.to_bits(), "{threads} threads");
         assert_eq!(params, params_1, "{threads} threads");
     }
+}
+
+#[test]
+fn results_do_not_depend_on_the_number_of_threads() {
+    check_thread_counts(|| Adam::new(1e-2));
+    check_thread_counts(|| Sgd::new(0.1));
 }
 
 #[test]
