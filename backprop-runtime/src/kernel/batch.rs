@@ -477,24 +477,108 @@ pub(crate) fn bias_gradient<T: Scalar, const OUT: usize, const B: usize>(
 /// The weight gradient `scale · Σₛ dzₛ·xₛᵀ`, handed over a strip at a time:
 /// `take(unit, column, sums)` receives the sums for the weights of row `unit` from
 /// `column` on, each exactly once: for an optimizer's `update` (the `Update` sink),
-/// which needs no gradient array. Blocked as [`add_weight_gradient`] is.
+/// which needs no gradient array.
 #[inline(always)]
 pub(crate) fn weight_gradient<T: Scalar, const IN: usize, const OUT: usize, const B: usize>(
     xs: &[&[T; IN]; B],
     dzs: &[[T; OUT]; B],
     scale: T,
-    mut take: impl FnMut(usize, usize, &[T]),
+    take: impl FnMut(usize, usize, &[T]),
 ) {
-    if is_wide::<T>() {
-        weight_gradient_in::<T, IN, OUT, B, WIDE_ROWS>(xs, dzs, scale, &mut take);
-    } else {
-        weight_gradient_in::<T, IN, OUT, B, ROWS>(xs, dzs, scale, &mut take);
+    gradient_strips(xs, dzs, scale, &mut Take(take));
+}
+
+/// Adds `scale · Σₛ dzₛ·xₛᵀ` into `dst`, each strip of sums as it is made. `dst` is a
+/// gradient array, or (with `scale` times `−lr`) the weights themselves, for plain
+/// SGD.
+#[inline(always)]
+pub(crate) fn add_weight_gradient<T: Scalar, const IN: usize, const OUT: usize, const B: usize>(
+    xs: &[&[T; IN]; B],
+    dzs: &[[T; OUT]; B],
+    scale: T,
+    dst: &mut [[T; IN]; OUT],
+) {
+    gradient_strips(xs, dzs, scale, &mut AddInto(dst));
+}
+
+/// What the weight-gradient kernel does with each strip of sums it makes.
+trait StripSink<T: Scalar> {
+    /// Takes the sums for the [`GRADIENT_STRIP`] weights of row `unit` from `column`.
+    fn strip(&mut self, unit: usize, column: usize, sums: &[T::Vector; STRIP_VECTORS]);
+    /// Takes the sums for the weights of row `unit` from `column` to the row's end,
+    /// fewer than a strip.
+    fn tail(&mut self, unit: usize, column: usize, sums: &[T]);
+}
+
+/// Hands each strip to a closure, as values.
+struct Take<F>(F);
+
+impl<T: Scalar, F: FnMut(usize, usize, &[T])> StripSink<T> for Take<F> {
+    #[inline(always)]
+    fn strip(&mut self, unit: usize, column: usize, sums: &[T::Vector; STRIP_VECTORS]) {
+        // The sums go out as a copy: were the accumulators themselves lent to an
+        // optimizer's `update`, they could not stay in registers (measured: 30×
+        // slower).
+        let mut values = [T::ZERO; GRADIENT_STRIP];
+        for (values, sum) in values.as_chunks_mut::<LANES>().0.iter_mut().zip(sums) {
+            sum.store(values);
+        }
+        (self.0)(unit, column, &values);
+    }
+
+    #[inline(always)]
+    fn tail(&mut self, unit: usize, column: usize, sums: &[T]) {
+        (self.0)(unit, column, sums);
     }
 }
 
-/// [`weight_gradient`] `R` rows at a time, then two and one.
+/// Adds each strip into an array of rows.
+struct AddInto<'a, T, const IN: usize, const OUT: usize>(&'a mut [[T; IN]; OUT]);
+
+impl<T: Scalar, const IN: usize, const OUT: usize> StripSink<T> for AddInto<'_, T, IN, OUT> {
+    #[inline(always)]
+    fn strip(&mut self, unit: usize, column: usize, sums: &[T::Vector; STRIP_VECTORS]) {
+        let Some(row) = self.0.get_mut(unit) else {
+            return;
+        };
+        let strip = row.get_mut(column..).and_then(|row| row.first_chunk_mut());
+        let Some(strip) = strip.map(|strip: &mut [T; GRADIENT_STRIP]| strip.as_chunks_mut().0)
+        else {
+            return;
+        };
+        for (values, &sum) in strip.iter_mut().zip(sums) {
+            (T::Vector::load(values) + sum).store(values);
+        }
+    }
+
+    #[inline(always)]
+    fn tail(&mut self, unit: usize, column: usize, sums: &[T]) {
+        let row = self.0.get_mut(unit).and_then(|row| row.get_mut(column..));
+        for (w, &sum) in row.unwrap_or_default().iter_mut().zip(sums) {
+            *w += sum;
+        }
+    }
+}
+
+/// The weight gradient `scale · Σₛ dzₛ·xₛᵀ`, made a strip at a time and handed to
+/// `sink`: [`ROWS`] rows at a time ([`WIDE_ROWS`] for `f64`), then two and one.
 #[inline(always)]
-fn weight_gradient_in<
+fn gradient_strips<T: Scalar, const IN: usize, const OUT: usize, const B: usize>(
+    xs: &[&[T; IN]; B],
+    dzs: &[[T; OUT]; B],
+    scale: T,
+    sink: &mut impl StripSink<T>,
+) {
+    if is_wide::<T>() {
+        gradient_strips_in::<T, IN, OUT, B, WIDE_ROWS>(xs, dzs, scale, sink);
+    } else {
+        gradient_strips_in::<T, IN, OUT, B, ROWS>(xs, dzs, scale, sink);
+    }
+}
+
+/// [`gradient_strips`] `R` rows at a time, then two and one.
+#[inline(always)]
+fn gradient_strips_in<
     T: Scalar,
     const IN: usize,
     const OUT: usize,
@@ -504,43 +588,38 @@ fn weight_gradient_in<
     xs: &[&[T; IN]; B],
     dzs: &[[T; OUT]; B],
     scale: T,
-    take: &mut impl FnMut(usize, usize, &[T]),
+    sink: &mut impl StripSink<T>,
 ) {
     let mut first = 0;
     while first + R <= OUT {
-        rows_gradient::<T, IN, OUT, B, R>(first, xs, dzs, scale, take);
+        rows_gradient::<T, IN, OUT, B, R>(first, xs, dzs, scale, sink);
         first += R;
     }
     while first + 2 <= OUT {
-        rows_gradient::<T, IN, OUT, B, 2>(first, xs, dzs, scale, take);
+        rows_gradient::<T, IN, OUT, B, 2>(first, xs, dzs, scale, sink);
         first += 2;
     }
     if first < OUT {
-        rows_gradient::<T, IN, OUT, B, 1>(first, xs, dzs, scale, take);
+        rows_gradient::<T, IN, OUT, B, 1>(first, xs, dzs, scale, sink);
     }
 }
 
-/// [`weight_gradient`] for the `R` rows from `first`.
+/// [`gradient_strips`] for the `R` rows from `first`. The loops over the rows have `R`
+/// steps, a constant, so that the sums stay in registers.
 #[inline(always)]
 fn rows_gradient<T: Scalar, const IN: usize, const OUT: usize, const B: usize, const R: usize>(
     first: usize,
     xs: &[&[T; IN]; B],
     dzs: &[[T; OUT]; B],
     scale: T,
-    take: &mut impl FnMut(usize, usize, &[T]),
+    sink: &mut impl StripSink<T>,
 ) {
     let rows = dzs_of_rows::<T, OUT, B, R>(first, dzs, scale);
     let strips = IN / GRADIENT_STRIP;
     for strip in 0..strips {
         let sums = strip_sums(xs, &rows, strip);
-        // Each row's sums go out as a copy: were the accumulators themselves lent to an
-        // optimizer's `update`, they could not stay in registers (measured: 30× slower).
         for (r, sums) in sums.iter().enumerate() {
-            let mut values = [T::ZERO; GRADIENT_STRIP];
-            for (values, sum) in values.as_chunks_mut::<LANES>().0.iter_mut().zip(sums) {
-                sum.store(values);
-            }
-            take(first + r, strip * GRADIENT_STRIP, &values);
+            sink.strip(first + r, strip * GRADIENT_STRIP, sums);
         }
     }
     let done = strips * GRADIENT_STRIP;
@@ -549,94 +628,7 @@ fn rows_gradient<T: Scalar, const IN: usize, const OUT: usize, const B: usize, c
     }
     for r in 0..R {
         let sums = tail_sums(xs, &rows, r, done);
-        take(first + r, done, sums.get(..IN - done).unwrap_or_default());
-    }
-}
-
-/// Adds `scale · Σₛ dzₛ·xₛᵀ` into `dst`: [`ROWS`] rows at a time ([`WIDE_ROWS`] for
-/// `f64`), a strip of each summed in registers while every sample passes
-/// ([`strip_sums`]) and then added into `dst`. `dst` is a gradient array, or (with
-/// `scale` times `−lr`) the weights themselves, for plain SGD. The rows left over go
-/// two and then one at a time.
-#[inline(always)]
-pub(crate) fn add_weight_gradient<T: Scalar, const IN: usize, const OUT: usize, const B: usize>(
-    xs: &[&[T; IN]; B],
-    dzs: &[[T; OUT]; B],
-    scale: T,
-    dst: &mut [[T; IN]; OUT],
-) {
-    if is_wide::<T>() {
-        add_weight_gradient_in::<T, IN, OUT, B, WIDE_ROWS>(xs, dzs, scale, dst);
-    } else {
-        add_weight_gradient_in::<T, IN, OUT, B, ROWS>(xs, dzs, scale, dst);
-    }
-}
-
-/// [`add_weight_gradient`] `R` rows at a time, then two and one.
-#[inline(always)]
-fn add_weight_gradient_in<
-    T: Scalar,
-    const IN: usize,
-    const OUT: usize,
-    const B: usize,
-    const R: usize,
->(
-    xs: &[&[T; IN]; B],
-    dzs: &[[T; OUT]; B],
-    scale: T,
-    dst: &mut [[T; IN]; OUT],
-) {
-    let (blocks, rows_left) = dst.as_chunks_mut::<R>();
-    for (block, rows) in blocks.iter_mut().enumerate() {
-        rows_add::<T, IN, OUT, B, R>(block * R, xs, dzs, scale, rows);
-    }
-    let mut first = blocks.len() * R;
-    let (pairs, single) = rows_left.as_chunks_mut::<2>();
-    for rows in pairs {
-        rows_add::<T, IN, OUT, B, 2>(first, xs, dzs, scale, rows);
-        first += 2;
-    }
-    for row in single {
-        rows_add::<T, IN, OUT, B, 1>(first, xs, dzs, scale, core::array::from_mut(row));
-    }
-}
-
-/// [`add_weight_gradient`] for the `R` rows `dst`, the rows from `first`.
-#[inline(always)]
-fn rows_add<T: Scalar, const IN: usize, const OUT: usize, const B: usize, const R: usize>(
-    first: usize,
-    xs: &[&[T; IN]; B],
-    dzs: &[[T; OUT]; B],
-    scale: T,
-    dst: &mut [[T; IN]; R],
-) {
-    let rows = dzs_of_rows::<T, OUT, B, R>(first, dzs, scale);
-    let strips = IN / GRADIENT_STRIP;
-    for strip in 0..strips {
-        let sums = strip_sums(xs, &rows, strip);
-        for (row, sums) in dst.iter_mut().zip(&sums) {
-            let Some(row) = row.as_chunks_mut::<GRADIENT_STRIP>().0.get_mut(strip) else {
-                continue;
-            };
-            for (values, &sum) in row.as_chunks_mut::<LANES>().0.iter_mut().zip(sums) {
-                (T::Vector::load(values) + sum).store(values);
-            }
-        }
-    }
-    let done = strips * GRADIENT_STRIP;
-    if done == IN {
-        return;
-    }
-    for (r, row) in dst.iter_mut().enumerate() {
-        let sums = tail_sums(xs, &rows, r, done);
-        for (w, &sum) in row
-            .get_mut(done..)
-            .unwrap_or_default()
-            .iter_mut()
-            .zip(&sums)
-        {
-            *w += sum;
-        }
+        sink.tail(first + r, done, sums.get(..IN - done).unwrap_or_default());
     }
 }
 
