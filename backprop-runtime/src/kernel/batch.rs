@@ -419,8 +419,8 @@ fn add_tile_rows<T: Scalar, const B: usize, const K: usize, const R: usize>(
 
 /// The backward pass of [`dense_forward_batch`] for the parameters: adds
 /// `Σₛ dzₛ·xₛᵀ` into `dw` and `Σₛ dzₛ` into `db`. Six rows at a time with AVX (four
-/// without), a strip of each held in registers while every sample passes, so each
-/// strip of an input is loaded once for all the rows.
+/// without, half as many for `f64`), a strip of each held in registers while every
+/// sample passes, so each strip of an input is loaded once for all the rows.
 #[inline]
 pub fn dense_backward_params_batch<T: Scalar, const IN: usize, const OUT: usize, const B: usize>(
     xs: [&[T; IN]; B],
