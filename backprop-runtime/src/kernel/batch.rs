@@ -538,22 +538,17 @@ struct AddInto<'a, T, const IN: usize, const OUT: usize>(&'a mut [[T; IN]; OUT])
 impl<T: Scalar, const IN: usize, const OUT: usize> StripSink<T> for AddInto<'_, T, IN, OUT> {
     #[inline(always)]
     fn strip(&mut self, unit: usize, column: usize, sums: &[T::Vector; STRIP_VECTORS]) {
-        let Some(row) = self.0.get_mut(unit) else {
+        let Some(strip) = row_strip(self.0, unit, column, GRADIENT_STRIP) else {
             return;
         };
-        let strip = row.get_mut(column..).and_then(|row| row.first_chunk_mut());
-        let Some(strip) = strip.map(|strip: &mut [T; GRADIENT_STRIP]| strip.as_chunks_mut().0)
-        else {
-            return;
-        };
-        for (values, &sum) in strip.iter_mut().zip(sums) {
+        for (values, &sum) in strip.as_chunks_mut::<LANES>().0.iter_mut().zip(sums) {
             (T::Vector::load(values) + sum).store(values);
         }
     }
 
     #[inline(always)]
     fn tail(&mut self, unit: usize, column: usize, sums: &[T]) {
-        let row = self.0.get_mut(unit).and_then(|row| row.get_mut(column..));
+        let row = row_strip(self.0, unit, column, sums.len());
         for (w, &sum) in row.unwrap_or_default().iter_mut().zip(sums) {
             *w += sum;
         }
