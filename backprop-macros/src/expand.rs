@@ -164,12 +164,12 @@ mod tests {
         let unrolled = expand(quote!(U<2 => relu 3 => relu 2 => sigmoid 1; loss mse>));
         let unrolled = unrolled.to_string();
         assert_eq!(
-            unrolled.matches("sink . accept ::").count(),
+            unrolled.matches("sink . accept_products ::").count(),
             1,
             "{unrolled}"
         );
         assert!(
-            unrolled.contains("sink . accept :: < 0 , 20 >"),
+            unrolled.contains("sink . accept_products :: < 0 , 20 >"),
             "{unrolled}"
         );
         // A kernel layer between written-out ones splits them into two runs: 2·3 + 3
@@ -177,9 +177,19 @@ mod tests {
         // written out again, from 129.
         let split = quote!(S<2 => relu 3 => relu 30 => relu 2 => sigmoid 1; loss mse>);
         let split = expand(split).to_string();
-        assert_eq!(split.matches("sink . accept ::").count(), 2, "{split}");
-        assert!(split.contains("sink . accept :: < 0 , 9 >"), "{split}");
-        assert!(split.contains("sink . accept :: < 129 , 65 >"), "{split}");
+        assert_eq!(
+            split.matches("sink . accept_products ::").count(),
+            2,
+            "{split}"
+        );
+        assert!(
+            split.contains("sink . accept_products :: < 0 , 9 >"),
+            "{split}"
+        );
+        assert!(
+            split.contains("sink . accept_products :: < 129 , 65 >"),
+            "{split}"
+        );
         assert!(split.contains("sink . dense :: < 9 , 3 , 30 >"), "{split}");
     }
 

@@ -4,7 +4,7 @@
 //! Each node's gradient is the sum of what its consumers send back, which is how a
 //! value that feeds several others (every hidden unit feeds every unit of the next
 //! layer) collects its gradient. Unrolled dense nodes hand their parameter gradients
-//! to the sink as one array (`sink.accept`), one for each run of consecutive unrolled
+//! to the sink as products (`sink.accept_products`), one call for each run of consecutive unrolled
 //! layers; a kernel dense node hands the sink its input and gradient (`sink.dense`),
 //! which returns the input's gradient.
 
@@ -215,33 +215,35 @@ impl Codegen<'_> {
         (factor != 1.0).then(|| self.literal(factor))
     }
 
-    /// An unrolled layer's parameter gradients, `[dz1_0 * x_0, …, dz1_0, …]` (weights
-    /// row-major, then biases), where they go in the parameters.
+    /// An unrolled layer's parameter gradients as products, `(dz1_0, x_0), …,
+    /// (dz1_0, 1f32), …` (weights row-major, then biases), where they go in the
+    /// parameters.
     fn unrolled_gradients(&self, node: NodeId, dense: &Dense) -> UnrolledGradients {
         let inputs = self.values(self.input_of(node));
         let units = self.dag.graph[node].width;
+        let one = self.literal(1.0);
         let weights = (0..units).flat_map(|to| {
             let dz = self.gradient(node, to);
-            inputs.iter().map(move |input| quote!(#dz * #input))
+            inputs.iter().map(move |input| quote!((#dz, #input)))
         });
         let biases = (0..units).map(|to| {
             let dz = self.gradient(node, to);
-            quote!(#dz)
+            quote!((#dz, #one))
         });
         UnrolledGradients {
             offset: dense.weights,
-            gradients: weights.chain(biases).collect(),
+            products: weights.chain(biases).collect(),
         }
     }
 
-    /// `sink.accept::<0, 9>(&[…]);`: one statement for the whole run. A `let` per
-    /// weight gradient would nest one debug-info scope per weight, which LLVM walks
-    /// recursively.
+    /// `sink.accept_products::<0, 9>(&[(dz1_0, x_0), …]);`: one statement for the
+    /// whole run. A `let` per weight gradient would nest one debug-info scope per
+    /// weight, which LLVM walks recursively.
     fn accept(&self, run: UnrolledGradients) -> TokenStream {
-        let (offset, len) = (self.usize(run.offset), self.usize(run.gradients.len()));
-        let gradients = run.gradients;
+        let (offset, len) = (self.usize(run.offset), self.usize(run.products.len()));
+        let products = run.products;
         quote! {
-            sink.accept::<#offset, #len>(&[#(#gradients),*]);
+            sink.accept_products::<#offset, #len>(&[#(#products),*]);
         }
     }
 
@@ -267,9 +269,9 @@ impl Codegen<'_> {
 }
 
 /// The parameter gradients of one unrolled layer, or of a run of consecutive ones,
-/// waiting for their `sink.accept`. Consecutive unrolled layers lie next to each other
+/// waiting for their `sink.accept_products`. Consecutive unrolled layers lie next to each other
 /// in the parameters, so one call takes them all: for the seed network, one
-/// `accept::<0, 9>` instead of `accept::<6, 3>` and `accept::<0, 6>`. Then LLVM stores
+/// `accept_products::<0, 9>` instead of one at 6 and one at 0. Then LLVM stores
 /// the updated parameters as the next step's forward pass loads them, in the same
 /// vector-wide pieces, where a 6-element update ended in two scalar stores that an
 /// 8-byte load of the two biases could not take its value from (a store-forwarding
@@ -277,19 +279,20 @@ impl Codegen<'_> {
 struct UnrolledGradients {
     /// Where the first gradient's parameter is.
     offset: usize,
-    /// One expression per parameter, in the parameters' order.
-    gradients: Vec<TokenStream>,
+    /// Per parameter, in the parameters' order, its gradient as `(dz, input)`: its
+    /// unit's `dz` and what that is multiplied by, its input or one for a bias.
+    products: Vec<TokenStream>,
 }
 
 impl UnrolledGradients {
     /// Where the parameters after these begin.
     fn end(&self) -> usize {
-        self.offset + self.gradients.len()
+        self.offset + self.products.len()
     }
 
     /// These gradients, then `later`'s, which begin where these end.
     fn followed_by(mut self, later: Self) -> Self {
-        self.gradients.extend(later.gradients);
+        self.products.extend(later.products);
         self
     }
 }

@@ -1117,7 +1117,8 @@ impl<'a> Graph<'a> {
                             }),
                         }
                     } else if self.unrolled(p) {
-                        let body = unrolled_backward(p, &x, &gradient, wants(0).is_some());
+                        let one = self.literal(1.0);
+                        let body = unrolled_backward(p, &x, &gradient, wants(0).is_some(), &one);
                         match wants(0) {
                             Some(p) => sent.push((p, body)),
                             None => statements.push(quote!(#body;)),
@@ -1267,23 +1268,25 @@ fn unrolled_forward(p: DenseParams, input: &Ident) -> TokenStream {
 }
 
 /// The backward pass of a small dense layer written out: its parameter gradients handed
-/// to the sink in one array (weights row-major, then biases) and, if `input_gradient`,
-/// the input's gradient `Σⱼ dzⱼ·wⱼᵢ` as the block's value.
+/// to the sink as products `(dz, input)` (weights row-major, then biases, whose input
+/// is `one`) and, if `input_gradient`, the input's gradient
+/// `Σⱼ dzⱼ·wⱼᵢ` as the block's value.
 fn unrolled_backward(
     p: DenseParams,
     input: &Ident,
     gradient: &Ident,
     input_gradient: bool,
+    one: &TokenStream,
 ) -> TokenStream {
     let xs: Vec<Ident> = (0..p.inputs).map(|i| format_ident!("in_{}", i)).collect();
     let dzs: Vec<Ident> = (0..p.units).map(|j| format_ident!("dz_{}", j)).collect();
     let (weights, biases) = parameter_names(p);
     let (offset, len) = (lit(p.offset), lit(p.inputs * p.units + p.units));
-    let parameter_gradients = dzs
+    let products = dzs
         .iter()
-        .flat_map(|dz| xs.iter().map(move |x| quote!(#dz * #x)))
-        .chain(dzs.iter().map(|dz| quote!(#dz)));
-    let accept = quote!(sink.accept::<#offset, #len>(&[#(#parameter_gradients),*]););
+        .flat_map(|dz| xs.iter().map(move |x| quote!((#dz, #x))))
+        .chain(dzs.iter().map(|dz| quote!((#dz, #one))));
+    let accept = quote!(sink.accept_products::<#offset, #len>(&[#(#products),*]););
     if !input_gradient {
         return quote! {{
             let [#(#xs),*] = #input;

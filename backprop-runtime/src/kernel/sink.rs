@@ -28,6 +28,18 @@ pub trait GradientSink<T: Scalar, const N: usize> {
     /// Takes the gradient of the `LEN` parameters at `OFFSET`.
     fn accept<const OFFSET: usize, const LEN: usize>(&mut self, grads: &[T; LEN]);
 
+    /// Takes the gradient of each of the `LEN` parameters at `OFFSET` as a product
+    /// `(factor, input)`: a dense layer's weight gradient is its unit's `dz` times its
+    /// input, a bias's is its `dz` times one. Given as products, the gradient lets
+    /// plain SGD fold its rate into the inputs, which are known before the backward
+    /// pass begins, and so take one multiplication off the path from the loss to the
+    /// updated weights that the next step starts from (see [`Update`]).
+    #[inline(always)]
+    fn accept_products<const OFFSET: usize, const LEN: usize>(&mut self, products: &[(T, T); LEN]) {
+        let grads = products.map(|(factor, input)| factor * input);
+        self.accept::<OFFSET, LEN>(&grads);
+    }
+
     /// The backward pass of the dense layer `z = W·x + b` whose parameters start at
     /// `OFFSET`, given its input `x` and `dz = ∂L/∂z`: takes the layer's parameter
     /// gradients and returns `∂L/∂x`.
@@ -238,6 +250,26 @@ impl<T: Scalar, O: Optimizer<[T; N]>, const N: usize> GradientSink<T, N> for Upd
             params,
             grads,
         );
+    }
+
+    #[inline(always)]
+    fn accept_products<const OFFSET: usize, const LEN: usize>(&mut self, products: &[(T, T); LEN]) {
+        if self.is_plain()
+            && let Some(lr) = self.optimizer.plain_rate()
+        {
+            // `θ ← factor·(−lr·input) + θ`: `−lr·input` is ready before the factor
+            // (a `dz`) is, so the factor's path to the weights is one multiply-add,
+            // where `−lr·(factor·input) + θ` is a multiplication and a multiply-add.
+            // That path runs from one step's loss to the next step's forward pass.
+            let rate = -lr;
+            let params = segment_mut::<OFFSET, LEN, T, N>(self.params);
+            for (theta, &(factor, input)) in params.iter_mut().zip(products) {
+                *theta = factor.mul_add(rate * input, *theta);
+            }
+            return;
+        }
+        let grads = products.map(|(factor, input)| factor * input);
+        self.accept::<OFFSET, LEN>(&grads);
     }
 
     #[inline(always)]
@@ -551,5 +583,51 @@ mod tests {
         } else {
             assert_eq!(plain, expected);
         }
+    }
+
+    /// A 2 → 2 layer's gradients as products, `(dz, input)`, through each sink: the
+    /// sum `Accumulate` adds, and the steps `Update` takes, must be those of the
+    /// gradient `dz · input` handed over whole.
+    #[test]
+    fn products_take_the_step_of_their_gradient() {
+        let params: [f32; 6] = [0.5, -0.25, 1.5, 2.0, 0.125, -1.0];
+        let (x, dz) = ([0.3f32, -1.7], [0.9f32, -0.35]);
+        let products = [
+            (dz[0], x[0]),
+            (dz[0], x[1]),
+            (dz[1], x[0]),
+            (dz[1], x[1]),
+            (dz[0], 1.0),
+            (dz[1], 1.0),
+        ];
+        let gradient = products.map(|(factor, input)| factor * input);
+
+        let mut grads = [0.5f32; 6];
+        Accumulate::new(&params, &mut grads).accept_products::<0, 6>(&products);
+        assert_eq!(grads, gradient.map(|g| 0.5 + g));
+
+        // Not plain SGD: the optimizer gets the gradient itself.
+        let (mut fused, mut stepped) = (params, params);
+        let (mut momentum, mut reference) = (
+            Sgd::<f32, 6>::new(0.1).momentum(0.9),
+            Sgd::<f32, 6>::new(0.1).momentum(0.9),
+        );
+        for _ in 0..2 {
+            momentum.begin_step();
+            Update::new(&mut fused, &mut momentum).accept_products::<0, 6>(&products);
+            reference.step(&mut stepped, &gradient);
+        }
+        assert_eq!(fused, stepped);
+
+        // Plain SGD folds the rate into the inputs: the same step up to rounding.
+        let (mut fused, mut stepped) = (params, params);
+        let mut sgd = Sgd::<f32, 6>::new(0.1);
+        sgd.begin_step();
+        Update::new(&mut fused, &mut sgd).accept_products::<0, 6>(&products);
+        Sgd::<f32, 6>::new(0.1).step(&mut stepped, &gradient);
+        for (a, b) in fused.iter().zip(&stepped) {
+            assert!((a - b).abs() <= 2.0 * f32::EPSILON * b.abs(), "{a} vs {b}");
+        }
+        assert_ne!(fused, params);
     }
 }
