@@ -33,6 +33,21 @@ pub trait Vector<T>: Copy + Add<Output = Self> {
     fn store(self, out: &mut [T; LANES]);
     /// `self · a + b` lane by lane, rounded as [`Scalar::mul_add`] rounds.
     fn mul_add(self, a: Self, b: Self) -> Self;
+
+    /// The sum of the lanes `l` as the balanced tree
+    /// `((l₀ + l₄) + (l₂ + l₆)) + ((l₁ + l₅) + (l₃ + l₇))`: the upper half added to the
+    /// lower, then again, the shape of a vector reduction. Every implementation adds
+    /// in this order, so a sum comes out the same whichever vector type took it.
+    #[inline(always)]
+    fn sum_lanes(self) -> T
+    where
+        T: Scalar,
+    {
+        let mut lanes = [T::ZERO; LANES];
+        self.store(&mut lanes);
+        let [a, b, c, d, e, f, g, h] = lanes;
+        ((a + e) + (c + g)) + ((b + f) + (d + h))
+    }
 }
 
 impl Vector<f32> for wide::f32x8 {
@@ -57,6 +72,20 @@ impl Vector<f32> for wide::f32x8 {
         return wide::f32x8::mul_add(self, a, b);
         #[cfg(not(target_feature = "fma"))]
         return self * a + b;
+    }
+
+    /// With AVX, `wide`'s reduction, which adds in this order in registers (one
+    /// vector operation per level of the tree); without, SSE's halves would pair the
+    /// lanes differently, so the lanes are added one by one.
+    #[inline(always)]
+    fn sum_lanes(self) -> f32 {
+        #[cfg(target_feature = "avx")]
+        return self.reduce_add();
+        #[cfg(not(target_feature = "avx"))]
+        {
+            let [a, b, c, d, e, f, g, h] = self.to_array();
+            ((a + e) + (c + g)) + ((b + f) + (d + h))
+        }
     }
 }
 
@@ -189,6 +218,20 @@ mod tests {
         for i in 0..LANES {
             assert_eq!(out[i].to_f64(), (x[i] + a[3]).to_f64(), "lane {i}");
         }
+        check_sum::<T, V>();
+    }
+
+    /// The lanes' sum is the tree the trait promises: lanes 0 and 4 cancel exactly
+    /// in the tree's first addition, and in other orders swallow the small lanes
+    /// added to them first (checked here too).
+    fn check_sum<T: Scalar, V: Vector<T>>() {
+        let l = [1e20, 1.0, 2.0, 3.0, -1e20, 5.0, 6.0, 7.0].map(T::from_f64);
+        let [l0, l1, l2, l3, l4, l5, l6, l7] = l;
+        let tree = ((l0 + l4) + (l2 + l6)) + ((l1 + l5) + (l3 + l7));
+        let in_order = ((l0 + l1) + (l2 + l3)) + ((l4 + l5) + (l6 + l7));
+        let halves = ((l0 + l2) + (l1 + l3)) + ((l4 + l6) + (l5 + l7));
+        assert!(tree != in_order && tree != halves);
+        assert_eq!(V::load(&l).sum_lanes().to_f64(), tree.to_f64());
     }
 
     #[test]

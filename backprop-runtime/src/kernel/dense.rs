@@ -12,8 +12,6 @@
 use crate::Scalar;
 use crate::kernel::batch::add_group_dots;
 
-// Independent accumulators per row in a dot product: one 256-bit vector of `f32`.
-pub(crate) use crate::vector::LANES;
 /// Rows computed together in the forward pass, sharing each load of the input.
 const ROWS: usize = 4;
 
@@ -41,13 +39,6 @@ pub fn dense_forward<T: Scalar, const IN: usize, const OUT: usize>(
         add_group_dots::<T, IN, OUT, ROWS, 1>(weights, [x], one);
     }
     z
-}
-
-/// The sum of eight lanes as a balanced tree, the shape a vector reduction takes.
-#[inline(always)]
-pub(crate) fn pairwise_sum<T: Scalar>(lanes: &[T; LANES]) -> T {
-    let [a, b, c, d, e, f, g, h] = *lanes;
-    ((a + e) + (c + g)) + ((b + f) + (d + h))
 }
 
 /// The backward pass of [`dense_forward`]: adds `dz·xᵀ` into `dw` and `dz` into `db`,
