@@ -4,9 +4,9 @@
 //! Each node's gradient is the sum of what its consumers send back, which is how a
 //! value that feeds several others (every hidden unit feeds every unit of the next
 //! layer) collects its gradient. Unrolled dense nodes hand their parameter gradients
-//! to the sink as products (`sink.accept_products`), one call for each run of consecutive unrolled
-//! layers; a kernel dense node hands the sink its input and gradient (`sink.dense`),
-//! which returns the input's gradient.
+//! to the sink as products (`sink.accept_products`), one call for each run of
+//! consecutive unrolled layers; a kernel dense node hands the sink its input and
+//! gradient (`sink.dense`), which returns the input's gradient.
 
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -269,9 +269,9 @@ impl Codegen<'_> {
 }
 
 /// The parameter gradients of one unrolled layer, or of a run of consecutive ones,
-/// waiting for their `sink.accept_products`. Consecutive unrolled layers lie next to each other
-/// in the parameters, so one call takes them all: for the seed network, one
-/// `accept_products::<0, 9>` instead of one at 6 and one at 0. Then LLVM stores
+/// waiting for their `sink.accept_products`. Consecutive unrolled layers lie next to
+/// each other in the parameters, so one call takes them all: for the seed network,
+/// one `accept_products::<0, 9>` instead of one at 6 and one at 0. Then LLVM stores
 /// the updated parameters as the next step's forward pass loads them, in the same
 /// vector-wide pieces, where a 6-element update ended in two scalar stores that an
 /// 8-byte load of the two biases could not take its value from (a store-forwarding

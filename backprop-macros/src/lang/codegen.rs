@@ -1269,8 +1269,8 @@ fn unrolled_forward(p: DenseParams, input: &Ident) -> TokenStream {
 
 /// The backward pass of a small dense layer written out: its parameter gradients handed
 /// to the sink as products `(dz, input)` (weights row-major, then biases, whose input
-/// is `one`) and, if `input_gradient`, the input's gradient
-/// `Σⱼ dzⱼ·wⱼᵢ` as the block's value.
+/// is `one`) and, if `input_gradient`, the input's gradient `Σⱼ dzⱼ·wⱼᵢ` as the
+/// block's value.
 fn unrolled_backward(
     p: DenseParams,
     input: &Ident,

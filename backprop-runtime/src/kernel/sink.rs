@@ -33,7 +33,7 @@ pub trait GradientSink<T: Scalar, const N: usize> {
     /// input, a bias's is its `dz` times one. Given as products, the gradient lets
     /// plain SGD fold its rate into the inputs, which are known before the backward
     /// pass begins, and so take one multiplication off the path from the loss to the
-    /// updated weights that the next step starts from (see [`Update`]).
+    /// updated weights that the next step starts from ([`Update`] does).
     #[inline(always)]
     fn accept_products<const OFFSET: usize, const LEN: usize>(&mut self, products: &[(T, T); LEN]) {
         let grads = products.map(|(factor, input)| factor * input);
@@ -193,6 +193,11 @@ impl<T: Scalar, const N: usize> GradientSink<T, N> for Accumulate<'_, T, N> {
 /// samples' gradients were summed into `earlier`, and a weight's gradient over the
 /// block is summed in registers and handed over at once, so that the step needs no
 /// gradient array when the block is the whole batch.
+///
+/// Plain SGD ([`Optimizer::plain_rate`]) steps the parameters in place rather than
+/// through the optimizer, and takes the products of
+/// [`accept_products`](GradientSink::accept_products) as `θ ← dz·(−lr·input) + θ`:
+/// the same step up to rounding, one multiplication shorter after `dz`.
 pub struct Update<'a, T, O, const N: usize> {
     params: &'a mut [T; N],
     optimizer: &'a mut O,
