@@ -215,35 +215,42 @@ impl Codegen<'_> {
         (factor != 1.0).then(|| self.literal(factor))
     }
 
-    /// An unrolled layer's parameter gradients as products, `(dz1_0, x_0), …,
-    /// (dz1_0, 1f32), …` (weights row-major, then biases), where they go in the
+    /// An unrolled layer's parameter gradients as products, `dz1_0 · x_0, …,
+    /// dz1_0 · 1f32, …` (weights row-major, then biases), where they go in the
     /// parameters.
     fn unrolled_gradients(&self, node: NodeId, dense: &Dense) -> UnrolledGradients {
         let inputs = self.values(self.input_of(node));
         let units = self.dag.graph[node].width;
         let one = self.literal(1.0);
-        let weights = (0..units).flat_map(|to| {
-            let dz = self.gradient(node, to);
-            inputs.iter().map(move |input| quote!((#dz, #input)))
-        });
-        let biases = (0..units).map(|to| {
-            let dz = self.gradient(node, to);
-            quote!((#dz, #one))
-        });
-        UnrolledGradients {
+        let mut run = UnrolledGradients {
             offset: dense.weights,
-            products: weights.chain(biases).collect(),
+            factors: Vec::new(),
+            inputs: Vec::new(),
+        };
+        for to in 0..units {
+            let dz = self.gradient(node, to);
+            run.factors.extend(inputs.iter().map(|_| quote!(#dz)));
+            run.inputs.extend(inputs.iter().map(|input| quote!(#input)));
         }
+        for to in 0..units {
+            let dz = self.gradient(node, to);
+            run.factors.push(quote!(#dz));
+            run.inputs.push(one.clone());
+        }
+        run
     }
 
-    /// `sink.accept_products::<0, 9>(&[(dz1_0, x_0), …]);`: one statement for the
-    /// whole run. A `let` per weight gradient would nest one debug-info scope per
-    /// weight, which LLVM walks recursively.
+    /// `sink.accept_products::<0, 9>(&[dz1_0, …], &[x_0, …]);`: one statement for the
+    /// whole run, each parameter's gradient the product of its factor and its input.
+    /// Two arrays of values build faster than one of pairs or one of products (a 64 ×
+    /// 64 layer written out, release: 22 s, against 36 and 30 s). A `let` per weight
+    /// gradient would nest one debug-info scope per weight, which LLVM walks
+    /// recursively.
     fn accept(&self, run: UnrolledGradients) -> TokenStream {
-        let (offset, len) = (self.usize(run.offset), self.usize(run.products.len()));
-        let products = run.products;
+        let (offset, len) = (self.usize(run.offset), self.usize(run.factors.len()));
+        let (factors, inputs) = (run.factors, run.inputs);
         quote! {
-            sink.accept_products::<#offset, #len>(&[#(#products),*]);
+            sink.accept_products::<#offset, #len>(&[#(#factors),*], &[#(#inputs),*]);
         }
     }
 
@@ -279,20 +286,22 @@ impl Codegen<'_> {
 struct UnrolledGradients {
     /// Where the first gradient's parameter is.
     offset: usize,
-    /// Per parameter, in the parameters' order, its gradient as `(dz, input)`: its
-    /// unit's `dz` and what that is multiplied by, its input or one for a bias.
-    products: Vec<TokenStream>,
+    /// Per parameter, in the parameters' order, the `dz` its gradient is a multiple of.
+    factors: Vec<TokenStream>,
+    /// Per parameter, what its `dz` is multiplied by: its input, or one for a bias.
+    inputs: Vec<TokenStream>,
 }
 
 impl UnrolledGradients {
     /// Where the parameters after these begin.
     fn end(&self) -> usize {
-        self.offset + self.products.len()
+        self.offset + self.factors.len()
     }
 
     /// These gradients, then `later`'s, which begin where these end.
     fn followed_by(mut self, later: Self) -> Self {
-        self.products.extend(later.products);
+        self.factors.extend(later.factors);
+        self.inputs.extend(later.inputs);
         self
     }
 }

@@ -1268,9 +1268,9 @@ fn unrolled_forward(p: DenseParams, input: &Ident) -> TokenStream {
 }
 
 /// The backward pass of a small dense layer written out: its parameter gradients handed
-/// to the sink as products `(dz, input)` (weights row-major, then biases, whose input
-/// is `one`) and, if `input_gradient`, the input's gradient `Σⱼ dzⱼ·wⱼᵢ` as the
-/// block's value.
+/// to the sink as products, a `dz` times an input (weights row-major, then biases,
+/// whose input is `one`), and, if `input_gradient`, the input's gradient `Σⱼ dzⱼ·wⱼᵢ`
+/// as the block's value.
 fn unrolled_backward(
     p: DenseParams,
     input: &Ident,
@@ -1282,11 +1282,17 @@ fn unrolled_backward(
     let dzs: Vec<Ident> = (0..p.units).map(|j| format_ident!("dz_{}", j)).collect();
     let (weights, biases) = parameter_names(p);
     let (offset, len) = (lit(p.offset), lit(p.inputs * p.units + p.units));
-    let products = dzs
+    let factors = dzs
         .iter()
-        .flat_map(|dz| xs.iter().map(move |x| quote!((#dz, #x))))
-        .chain(dzs.iter().map(|dz| quote!((#dz, #one))));
-    let accept = quote!(sink.accept_products::<#offset, #len>(&[#(#products),*]););
+        .flat_map(|dz| xs.iter().map(move |_| dz))
+        .chain(&dzs);
+    let inputs = dzs
+        .iter()
+        .flat_map(|_| xs.iter().map(|x| quote!(#x)))
+        .chain(dzs.iter().map(|_| one.clone()));
+    let accept = quote! {
+        sink.accept_products::<#offset, #len>(&[#(#factors),*], &[#(#inputs),*]);
+    };
     if !input_gradient {
         return quote! {{
             let [#(#xs),*] = #input;

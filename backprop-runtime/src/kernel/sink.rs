@@ -28,15 +28,19 @@ pub trait GradientSink<T: Scalar, const N: usize> {
     /// Takes the gradient of the `LEN` parameters at `OFFSET`.
     fn accept<const OFFSET: usize, const LEN: usize>(&mut self, grads: &[T; LEN]);
 
-    /// Takes the gradient of each of the `LEN` parameters at `OFFSET` as a product
-    /// `(factor, input)`: a dense layer's weight gradient is its unit's `dz` times its
-    /// input, a bias's is its `dz` times one. Given as products, the gradient lets
-    /// plain SGD fold its rate into the inputs, which are known before the backward
-    /// pass begins, and so take one multiplication off the path from the loss to the
+    /// Takes the gradient `factors[i] · inputs[i]` of each of the `LEN` parameters at
+    /// `OFFSET`: a dense layer's weight gradient is its unit's `dz` times its input, a
+    /// bias's is its `dz` times one. Given as products, the gradient lets plain SGD
+    /// fold its rate into the inputs, which are known before the backward pass
+    /// begins, and so take one multiplication off the path from the loss to the
     /// updated weights that the next step starts from ([`Update`] does).
     #[inline(always)]
-    fn accept_products<const OFFSET: usize, const LEN: usize>(&mut self, products: &[(T, T); LEN]) {
-        let grads = products.map(|(factor, input)| factor * input);
+    fn accept_products<const OFFSET: usize, const LEN: usize>(
+        &mut self,
+        factors: &[T; LEN],
+        inputs: &[T; LEN],
+    ) {
+        let grads = core::array::from_fn(|i| factors[i] * inputs[i]);
         self.accept::<OFFSET, LEN>(&grads);
     }
 
@@ -258,7 +262,11 @@ impl<T: Scalar, O: Optimizer<[T; N]>, const N: usize> GradientSink<T, N> for Upd
     }
 
     #[inline(always)]
-    fn accept_products<const OFFSET: usize, const LEN: usize>(&mut self, products: &[(T, T); LEN]) {
+    fn accept_products<const OFFSET: usize, const LEN: usize>(
+        &mut self,
+        factors: &[T; LEN],
+        inputs: &[T; LEN],
+    ) {
         if self.is_plain()
             && let Some(lr) = self.optimizer.plain_rate()
         {
@@ -268,12 +276,12 @@ impl<T: Scalar, O: Optimizer<[T; N]>, const N: usize> GradientSink<T, N> for Upd
             // That path runs from one step's loss to the next step's forward pass.
             let rate = -lr;
             let params = segment_mut::<OFFSET, LEN, T, N>(self.params);
-            for (theta, &(factor, input)) in params.iter_mut().zip(products) {
+            for ((theta, &factor), &input) in params.iter_mut().zip(factors).zip(inputs) {
                 *theta = factor.mul_add(rate * input, *theta);
             }
             return;
         }
-        let grads = products.map(|(factor, input)| factor * input);
+        let grads = core::array::from_fn(|i| factors[i] * inputs[i]);
         self.accept::<OFFSET, LEN>(&grads);
     }
 
@@ -590,25 +598,19 @@ mod tests {
         }
     }
 
-    /// A 2 → 2 layer's gradients as products, `(dz, input)`, through each sink: the
+    /// A 2 → 2 layer's gradients as products, `dz · input`, through each sink: the
     /// sum `Accumulate` adds, and the steps `Update` takes, must be those of the
-    /// gradient `dz · input` handed over whole.
+    /// gradient handed over whole.
     #[test]
     fn products_take_the_step_of_their_gradient() {
         let params: [f32; 6] = [0.5, -0.25, 1.5, 2.0, 0.125, -1.0];
         let (x, dz) = ([0.3f32, -1.7], [0.9f32, -0.35]);
-        let products = [
-            (dz[0], x[0]),
-            (dz[0], x[1]),
-            (dz[1], x[0]),
-            (dz[1], x[1]),
-            (dz[0], 1.0),
-            (dz[1], 1.0),
-        ];
-        let gradient = products.map(|(factor, input)| factor * input);
+        let factors = [dz[0], dz[0], dz[1], dz[1], dz[0], dz[1]];
+        let inputs = [x[0], x[1], x[0], x[1], 1.0, 1.0];
+        let gradient: [f32; 6] = core::array::from_fn(|i| factors[i] * inputs[i]);
 
         let mut grads = [0.5f32; 6];
-        Accumulate::new(&params, &mut grads).accept_products::<0, 6>(&products);
+        Accumulate::new(&params, &mut grads).accept_products::<0, 6>(&factors, &inputs);
         assert_eq!(grads, gradient.map(|g| 0.5 + g));
 
         // Not plain SGD: the optimizer gets the gradient itself.
@@ -619,7 +621,7 @@ mod tests {
         );
         for _ in 0..2 {
             momentum.begin_step();
-            Update::new(&mut fused, &mut momentum).accept_products::<0, 6>(&products);
+            Update::new(&mut fused, &mut momentum).accept_products::<0, 6>(&factors, &inputs);
             reference.step(&mut stepped, &gradient);
         }
         assert_eq!(fused, stepped);
@@ -628,7 +630,7 @@ mod tests {
         let (mut fused, mut stepped) = (params, params);
         let mut sgd = Sgd::<f32, 6>::new(0.1);
         sgd.begin_step();
-        Update::new(&mut fused, &mut sgd).accept_products::<0, 6>(&products);
+        Update::new(&mut fused, &mut sgd).accept_products::<0, 6>(&factors, &inputs);
         Sgd::<f32, 6>::new(0.1).step(&mut stepped, &gradient);
         for (a, b) in fused.iter().zip(&stepped) {
             assert!((a - b).abs() <= 2.0 * f32::EPSILON * b.abs(), "{a} vs {b}");
