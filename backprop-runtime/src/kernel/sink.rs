@@ -40,8 +40,7 @@ pub trait GradientSink<T: Scalar, const N: usize> {
         factors: &[T; LEN],
         inputs: &[T; LEN],
     ) {
-        let grads = core::array::from_fn(|i| factors[i] * inputs[i]);
-        self.accept::<OFFSET, LEN>(&grads);
+        self.accept::<OFFSET, LEN>(&products(factors, inputs));
     }
 
     /// The backward pass of the dense layer `z = W·x + b` whose parameters start at
@@ -281,8 +280,7 @@ impl<T: Scalar, O: Optimizer<[T; N]>, const N: usize> GradientSink<T, N> for Upd
             }
             return;
         }
-        let grads = core::array::from_fn(|i| factors[i] * inputs[i]);
-        self.accept::<OFFSET, LEN>(&grads);
+        self.accept::<OFFSET, LEN>(&products(factors, inputs));
     }
 
     #[inline(always)]
@@ -403,6 +401,16 @@ fn update_from<T: Scalar, O: Optimizer<[T; N]>, const N: usize>(
         }
         optimizer.update(offset + start * STRIP, params, gradient);
     }
+}
+
+/// `factors[i] · inputs[i]` for each `i`.
+#[inline(always)]
+fn products<T: Scalar, const LEN: usize>(factors: &[T; LEN], inputs: &[T; LEN]) -> [T; LEN] {
+    let mut products = *factors;
+    for (product, &input) in products.iter_mut().zip(inputs) {
+        *product *= input;
+    }
+    products
 }
 
 /// Gradients [`update_from`] forms at a time: the weight-gradient kernel's strip.
