@@ -45,9 +45,15 @@ pub trait Vector<T>: Copy + Add<Output = Self> {
     {
         let mut lanes = [T::ZERO; LANES];
         self.store(&mut lanes);
-        let [a, b, c, d, e, f, g, h] = lanes;
-        ((a + e) + (c + g)) + ((b + f) + (d + h))
+        tree_sum(lanes)
     }
+}
+
+/// The lanes' sum in [`Vector::sum_lanes`]'s order, one addition at a time.
+#[inline(always)]
+fn tree_sum<T: Scalar>(lanes: [T; LANES]) -> T {
+    let [a, b, c, d, e, f, g, h] = lanes;
+    ((a + e) + (c + g)) + ((b + f) + (d + h))
 }
 
 impl Vector<f32> for wide::f32x8 {
@@ -82,10 +88,7 @@ impl Vector<f32> for wide::f32x8 {
         #[cfg(target_feature = "avx")]
         return self.reduce_add();
         #[cfg(not(target_feature = "avx"))]
-        {
-            let [a, b, c, d, e, f, g, h] = self.to_array();
-            ((a + e) + (c + g)) + ((b + f) + (d + h))
-        }
+        return tree_sum(self.to_array());
     }
 }
 

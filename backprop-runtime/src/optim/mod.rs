@@ -147,8 +147,9 @@ pub trait Optimizer<P: ?Sized + ParamArray> {
     /// sets every parameter θ to `Scalar::mul_add(−lr, g, θ)` and keeps no state. The
     /// kernels then apply the step themselves rather than calling `update` strip by
     /// strip: the batch kernels add `−lr` times the block's gradient into the
-    /// parameters as they would into a gradient array, the same step up to rounding
-    /// (`−lr` is applied to each `dz` before the sums, not to the sums). The default,
+    /// parameters as they would into a gradient array, and written-out layers fold
+    /// `−lr` into their inputs: the same step up to rounding (`−lr` meets `dz` or the
+    /// input before the product is summed or rounded, not after). The default,
     /// `None`, always goes through `update`; an implementation that returns `Some` must
     /// keep that promise.
     #[inline]
