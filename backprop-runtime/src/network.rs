@@ -15,6 +15,17 @@ pub const BLOCK: usize = if cfg!(target_feature = "avx") { 16 } else { 8 };
 /// runs over them as groups of the kernels' register block (16 samples with AVX).
 pub const STEP_BLOCK: usize = 32;
 
+/// Samples per [`Network::backward_block`] when a gradient is summed over a batch
+/// (`accumulate`, the batch methods, and `train_batch` before its last block), the
+/// samples left over going in blocks of [`BLOCK`]: with AVX, [`STEP_BLOCK`]. Each
+/// block reads the weights and adds into the whole gradient array once, and twice the
+/// samples a block halves that traffic per sample (x86-64-v3, `train_batch` on 256
+/// samples, medians of eleven, two or three processes each: W4 1335–1424 against
+/// 1442–1500 µs, W3 68.1–69.1 against 75.0–78.8, W2 87.9–88.5 against 96.4–99.7).
+/// Inference keeps [`BLOCK`]: W2's `forward_batch` took 55 against 43 µs in blocks of
+/// 32. Without AVX, [`BLOCK`], for the reason [`FUSED_STEP`] gives.
+const GRADIENT_BLOCK: usize = if FUSED_STEP { STEP_BLOCK } else { BLOCK };
+
 /// Whether `train_batch` fuses its step into the last [`STEP_BLOCK`] samples. Without
 /// AVX, the weight gradient over 32 samples ran at 22 GFLOP/s against 30 over blocks
 /// of 8, and handing SSE's short strips to the optimizer cost more than the separate
@@ -146,8 +157,8 @@ pub trait Network: Sized {
 
     /// The mean loss over the batch `xs` against `targets`, **adding** the gradient of
     /// that mean into `grads` (so batches can be accumulated; `grads` is not cleared).
-    /// Samples go through the batch kernels a block at a time (16 with AVX, 8
-    /// without), and the `1/n` of the mean is applied as the gradients are added: no
+    /// Samples go through the batch kernels a block at a time (32, then 16, with AVX;
+    /// 8 without), and the `1/n` of the mean is applied as the gradients are added: no
     /// second gradient array, nothing allocated. An empty batch adds nothing and returns zero.
     ///
     /// # Errors
@@ -164,15 +175,7 @@ pub trait Network: Sized {
             return Ok(Self::Scalar::ZERO);
         }
         let scale = Self::Scalar::from_f64(1.0 / xs.len() as f64);
-        let mut total = Self::Scalar::ZERO;
-        let (x_blocks, x_rest) = xs.as_chunks::<BLOCK>();
-        let (t_blocks, t_rest) = targets.as_chunks::<BLOCK>();
-        for (xs, ts) in x_blocks.iter().zip(t_blocks) {
-            total += self.backward_block_scaled(xs.each_ref(), ts.each_ref(), grads, scale);
-        }
-        for (x, t) in x_rest.iter().zip(t_rest) {
-            total += self.backward_block_scaled([x], [t], grads, scale);
-        }
+        let total = accumulate_pairs(self, xs, targets, grads, scale);
         Ok(total * scale)
     }
 
@@ -203,18 +206,8 @@ pub trait Network: Sized {
         if xs.is_empty() {
             return Ok(Self::Scalar::ZERO);
         }
-        let target = |class: usize| one_hot(class).unwrap_or_else(Self::Output::zeros);
         let scale = Self::Scalar::from_f64(1.0 / xs.len() as f64);
-        let mut total = Self::Scalar::ZERO;
-        let (x_blocks, x_rest) = xs.as_chunks::<BLOCK>();
-        let (c_blocks, c_rest) = classes.as_chunks::<BLOCK>();
-        for (xs, cs) in x_blocks.iter().zip(c_blocks) {
-            let ts: [Self::Output; BLOCK] = cs.map(target);
-            total += self.backward_block_scaled(xs.each_ref(), ts.each_ref(), grads, scale);
-        }
-        for (x, &c) in x_rest.iter().zip(c_rest) {
-            total += self.backward_block_scaled([x], [&target(c)], grads, scale);
-        }
+        let total = accumulate_classes(self, xs, classes, grads, scale);
         Ok(total * scale)
     }
 
@@ -265,7 +258,7 @@ pub trait Network: Sized {
     /// With AVX, the last [`STEP_BLOCK`] (32) samples go through
     /// [`step_block`](Self::step_block), which fuses the update into their backward
     /// pass: a batch of 32 needs no gradient array. The samples before them are
-    /// summed, a block at a time (16 with AVX, 8 without), into a gradient array on
+    /// summed, a block at a time (32 with AVX, 8 without), into a gradient array on
     /// the stack ([`Self::Params`], one per network), as is a batch shorter than 32
     /// (and, without AVX, where that measured faster, every batch), which is then
     /// stepped with [`Optimizer::step`]. For a network too big for that array, sum
@@ -294,23 +287,14 @@ pub trait Network: Sized {
     }
 
     /// The summed loss over `batch`, adding the sum of the samples' gradients into
-    /// `grads`: [`backward_block`](Self::backward_block) on blocks (16 samples with
-    /// AVX, 8 without), then [`backward`](Self::backward) on the rest.
+    /// `grads`: [`backward_block`](Self::backward_block) on blocks (32 samples, then
+    /// 16, with AVX; 8 without), then [`backward`](Self::backward) on the rest.
     fn accumulate(
         &self,
         batch: &[(Self::Input, Self::Output)],
         grads: &mut Self::Params,
     ) -> Self::Scalar {
-        let mut total = Self::Scalar::ZERO;
-        let (blocks, rest) = batch.as_chunks::<BLOCK>();
-        for block in blocks {
-            let (xs, targets) = inputs_and_targets(block);
-            total += self.backward_block(xs, targets, grads);
-        }
-        for (x, target) in rest {
-            total += self.backward(x, target, grads);
-        }
-        total
+        accumulate_scaled(self, batch, grads, Self::Scalar::ONE)
     }
 
     /// [`train_batch`](Self::train_batch) with the batch split across rayon's threads
@@ -360,22 +344,109 @@ fn train_batch_with_gradient<N: Network, O: Optimizer<N::Params>>(
     }
 }
 
-/// [`Network::accumulate`] adding `scale` times the gradients: a block at a time, then
-/// the samples left over one by one.
+/// [`Network::accumulate`] adding `scale` times the gradients: blocks of
+/// [`GRADIENT_BLOCK`], then of [`BLOCK`], then the samples left over one by one.
 pub(crate) fn accumulate_scaled<N: Network>(
     net: &N,
     batch: &[(N::Input, N::Output)],
     grads: &mut N::Params,
     scale: N::Scalar,
 ) -> N::Scalar {
+    let (blocks, rest) = batch.as_chunks::<GRADIENT_BLOCK>();
+    let mut total = sample_blocks(net, blocks, grads, scale);
+    let (blocks, rest) = rest.as_chunks::<BLOCK>();
+    total += sample_blocks(net, blocks, grads, scale);
+    for (x, target) in rest {
+        total += if scale == N::Scalar::ONE {
+            net.backward(x, target, grads)
+        } else {
+            net.backward_block_scaled([x], [target], grads, scale)
+        };
+    }
+    total
+}
+
+/// [`accumulate_scaled`] on whole blocks of `B` samples.
+fn sample_blocks<N: Network, const B: usize>(
+    net: &N,
+    blocks: &[[(N::Input, N::Output); B]],
+    grads: &mut N::Params,
+    scale: N::Scalar,
+) -> N::Scalar {
     let mut total = N::Scalar::ZERO;
-    let (blocks, rest) = batch.as_chunks::<BLOCK>();
     for block in blocks {
         let (xs, targets) = inputs_and_targets(block);
         total += net.backward_block_scaled(xs, targets, grads, scale);
     }
-    for (x, target) in rest {
-        total += net.backward_block_scaled([x], [target], grads, scale);
+    total
+}
+
+/// The summed loss of `xs` against `targets` (of the same length), adding `scale`
+/// times their gradients into `grads`, in blocks as [`accumulate_scaled`] takes them.
+fn accumulate_pairs<N: Network>(
+    net: &N,
+    xs: &[N::Input],
+    targets: &[N::Output],
+    grads: &mut N::Params,
+    scale: N::Scalar,
+) -> N::Scalar {
+    let (x_blocks, xs) = xs.as_chunks::<GRADIENT_BLOCK>();
+    let (t_blocks, targets) = targets.as_chunks::<GRADIENT_BLOCK>();
+    let mut total = paired_blocks(net, x_blocks, t_blocks, grads, scale);
+    let (x_blocks, xs) = xs.as_chunks::<BLOCK>();
+    let (t_blocks, targets) = targets.as_chunks::<BLOCK>();
+    total += paired_blocks(net, x_blocks, t_blocks, grads, scale);
+    let (x_ones, t_ones) = (xs.as_chunks::<1>().0, targets.as_chunks::<1>().0);
+    total + paired_blocks(net, x_ones, t_ones, grads, scale)
+}
+
+/// [`accumulate_pairs`] on whole blocks of `B` samples.
+fn paired_blocks<N: Network, const B: usize>(
+    net: &N,
+    xs: &[[N::Input; B]],
+    targets: &[[N::Output; B]],
+    grads: &mut N::Params,
+    scale: N::Scalar,
+) -> N::Scalar {
+    let mut total = N::Scalar::ZERO;
+    for (xs, targets) in xs.iter().zip(targets) {
+        total += net.backward_block_scaled(xs.each_ref(), targets.each_ref(), grads, scale);
+    }
+    total
+}
+
+/// [`accumulate_pairs`] with class labels for targets (every one below the output
+/// count: the caller checks), each block's one-hot targets made on the stack.
+fn accumulate_classes<N: Network>(
+    net: &N,
+    xs: &[N::Input],
+    classes: &[usize],
+    grads: &mut N::Params,
+    scale: N::Scalar,
+) -> N::Scalar {
+    let (x_blocks, xs) = xs.as_chunks::<GRADIENT_BLOCK>();
+    let (c_blocks, classes) = classes.as_chunks::<GRADIENT_BLOCK>();
+    let mut total = class_blocks(net, x_blocks, c_blocks, grads, scale);
+    let (x_blocks, xs) = xs.as_chunks::<BLOCK>();
+    let (c_blocks, classes) = classes.as_chunks::<BLOCK>();
+    total += class_blocks(net, x_blocks, c_blocks, grads, scale);
+    let (x_ones, c_ones) = (xs.as_chunks::<1>().0, classes.as_chunks::<1>().0);
+    total + class_blocks(net, x_ones, c_ones, grads, scale)
+}
+
+/// [`accumulate_classes`] on whole blocks of `B` samples.
+fn class_blocks<N: Network, const B: usize>(
+    net: &N,
+    xs: &[[N::Input; B]],
+    classes: &[[usize; B]],
+    grads: &mut N::Params,
+    scale: N::Scalar,
+) -> N::Scalar {
+    let target = |class: usize| one_hot(class).unwrap_or_else(N::Output::zeros);
+    let mut total = N::Scalar::ZERO;
+    for (xs, classes) in xs.iter().zip(classes) {
+        let targets: [N::Output; B] = classes.map(target);
+        total += net.backward_block_scaled(xs.each_ref(), targets.each_ref(), grads, scale);
     }
     total
 }

@@ -268,7 +268,7 @@ impl Codegen<'_> {
                 /// The summed loss of `B` samples, `xs` against `targets`, adding the sum
                 /// of their gradients into `grads`. Every layer runs over all `B` samples
                 /// at once through the batch kernels, so each weight is read once per
-                /// block rather than once per sample; `train_batch` uses blocks of 16 with AVX, 8 without.
+                /// block rather than once per sample; `train_batch` uses blocks of 32 with AVX, 8 without.
                 pub fn backward_block<const B: usize>(
                     &self,
                     xs: [&#input; B],
