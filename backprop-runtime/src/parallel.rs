@@ -88,6 +88,9 @@ pub struct ParallelTrainer<N: Network> {
 struct Part<N: Network> {
     loss: N::Scalar,
     grads: Box<N::Params>,
+    /// Whether `grads` is all zeros: a part added into another is zeroed as it is
+    /// read, by the thread that made it, so the next step need not clear it.
+    zeroed: bool,
 }
 
 impl<N: Network> ParallelTrainer<N> {
@@ -115,6 +118,7 @@ impl<N: Network> ParallelTrainer<N> {
             self.parts.push(Part {
                 loss: N::Scalar::ZERO,
                 grads: N::Params::boxed_zeros(),
+                zeroed: true,
             });
         }
         if count == 0 {
@@ -151,11 +155,15 @@ fn sum_and_descend<N: ParallelNetwork>(
     let leaf = |index: usize, part: &mut Part<N>| {
         let samples = batch.chunks(PARALLEL_PART).nth(index).unwrap_or_default();
         let grads: &mut N::Params = &mut part.grads;
-        grads.as_mut().fill(N::Scalar::ZERO);
+        if !part.zeroed {
+            grads.as_mut().fill(N::Scalar::ZERO);
+        }
+        part.zeroed = false;
         part.loss = accumulate_scaled(shared, samples, grads, scale);
     };
-    let add = |sum: &mut Part<N>, other: &Part<N>| {
-        add_into(sum.grads.as_mut().as_mut(), other.grads.as_ref().as_ref());
+    let add = |sum: &mut Part<N>, other: &mut Part<N>| {
+        take_into(sum.grads.as_mut().as_mut(), other.grads.as_mut().as_mut());
+        other.zeroed = true;
     };
     let mut stepped = false;
     match halves(parts) {
@@ -201,7 +209,7 @@ fn sum_subtree<P: Send>(
     parts: &mut [P],
     first: usize,
     leaf: &(impl Fn(usize, &mut P) + Sync),
-    add: &(impl Fn(&mut P, &P) + Sync),
+    add: &(impl Fn(&mut P, &mut P) + Sync),
 ) {
     let Some((left, right)) = halves(parts) else {
         if let Some(part) = parts.first_mut() {
@@ -214,7 +222,7 @@ fn sum_subtree<P: Send>(
         || sum_subtree(left, first, leaf, add),
         || sum_subtree(right, right_first, leaf, add),
     );
-    if let (Some(sum), Some(other)) = (left.first_mut(), right.first()) {
+    if let (Some(sum), Some(other)) = (left.first_mut(), right.first_mut()) {
         add(sum, other);
     }
 }
@@ -244,6 +252,14 @@ fn descend_on_sum<T: Scalar + Send + Sync>(rate: T, params: &mut [T], a: &[T], b
                 *theta = rate.mul_add(a + b, *theta);
             }
         });
+}
+
+/// `sum[i] += other[i]` for each `i`, leaving `other` all zeros: the lines are in
+/// this core's cache as they are read, where clearing them costs next to nothing.
+fn take_into<T: Scalar>(sum: &mut [T], other: &mut [T]) {
+    for (sum, other) in sum.iter_mut().zip(other) {
+        *sum += core::mem::replace(other, T::ZERO);
+    }
 }
 
 /// `sum[i] += other[i]` for each `i`.
@@ -282,7 +298,7 @@ mod tests {
     fn subtree_sum(count: usize) -> [f32; 7] {
         let mut parts = vec![[0.0f32; 7]; count];
         let leaf = |k: usize, part: &mut [f32; 7]| *part = core::array::from_fn(|i| value(k, i));
-        let add = |sum: &mut [f32; 7], other: &[f32; 7]| add_into(sum, other);
+        let add = |sum: &mut [f32; 7], other: &mut [f32; 7]| add_into(sum, other);
         sum_subtree(&mut parts, 0, &leaf, &add);
         parts[0]
     }
