@@ -118,7 +118,12 @@ impl<N: Network> ParallelTrainer<N> {
             self.parts.push(Part {
                 loss: N::Scalar::ZERO,
                 grads: N::Params::boxed_zeros(),
-                zeroed: true,
+                // Zeros, but cleared all the same: a fresh allocation's pages are then
+                // first touched by a write, and each faults in once; read first, by
+                // the kernels' `+=`, each faulted twice (W4 at batch 256 with fresh
+                // buffers, x86-64-v3, three alternating runs: 1.56–1.71 against
+                // 2.74–3.28 ms).
+                zeroed: false,
             });
         }
         if count == 0 {
