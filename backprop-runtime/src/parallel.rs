@@ -171,37 +171,17 @@ fn sum_and_descend<N: ParallelNetwork>(
         other.zeroed = true;
     };
     let mut stepped = false;
-    match halves(parts) {
-        Some((left, right)) => {
-            let right_first = left.len();
-            rayon::join(
-                || sum_subtree(left, 0, &leaf, &add),
-                || sum_subtree(right, right_first, &leaf, &add),
-            );
-            if let (Some(sum), Some(other)) = (left.first_mut(), right.first()) {
-                let (sum, other) = (sum.grads.as_mut().as_mut(), other.grads.as_ref().as_ref());
-                match rate {
-                    Some(rate) => {
-                        descend_on_sum(rate, net.params_mut().as_mut(), sum, other);
-                        stepped = true;
-                    }
-                    None => add_in_chunks(sum, other),
-                }
+    if let Some((sum, other)) = sum_halves(parts, 0, &leaf, &add) {
+        let (sum, other) = (sum.grads.as_mut().as_mut(), other.grads.as_ref().as_ref());
+        match rate {
+            Some(rate) => {
+                descend_on_sum(rate, net.params_mut().as_mut(), sum, other);
+                stepped = true;
             }
-        }
-        None => {
-            if let Some(part) = parts.first_mut() {
-                leaf(0, part);
-            }
+            None => add_in_chunks(sum, other),
         }
     }
     (part_losses(parts), stepped)
-}
-
-/// The two halves of a run of parts (the left one the larger), or `None` for fewer
-/// than two.
-fn halves<P>(parts: &mut [P]) -> Option<(&mut [P], &mut [P])> {
-    (parts.len() >= 2).then(|| parts.split_at_mut(parts.len().div_ceil(2)))
 }
 
 /// Makes each of `parts` with `leaf` (given its index in the batch, from `first` on)
@@ -216,20 +196,34 @@ fn sum_subtree<P: Send>(
     leaf: &(impl Fn(usize, &mut P) + Sync),
     add: &(impl Fn(&mut P, &mut P) + Sync),
 ) {
-    let Some((left, right)) = halves(parts) else {
+    if let Some((sum, other)) = sum_halves(parts, first, leaf, add) {
+        add(sum, other);
+    }
+}
+
+/// [`sum_subtree`] for each half of `parts`, on rayon's threads, returning the first
+/// part of each, which holds its half's sum, for the caller to add; `None`, with the
+/// one part made, for fewer than two.
+fn sum_halves<'a, P: Send>(
+    parts: &'a mut [P],
+    first: usize,
+    leaf: &(impl Fn(usize, &mut P) + Sync),
+    add: &(impl Fn(&mut P, &mut P) + Sync),
+) -> Option<(&'a mut P, &'a mut P)> {
+    if parts.len() < 2 {
         if let Some(part) = parts.first_mut() {
             leaf(first, part);
         }
-        return;
-    };
+        return None;
+    }
+    // An odd part goes to the left half, the one this thread goes on with.
+    let (left, right) = parts.split_at_mut(parts.len().div_ceil(2));
     let right_first = first + left.len();
     rayon::join(
         || sum_subtree(left, first, leaf, add),
         || sum_subtree(right, right_first, leaf, add),
     );
-    if let (Some(sum), Some(other)) = (left.first_mut(), right.first_mut()) {
-        add(sum, other);
-    }
+    left.first_mut().zip(right.first_mut())
 }
 
 /// The summed loss of `parts`, added in part order.
