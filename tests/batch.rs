@@ -229,3 +229,44 @@ fn train_batch_is_one_step_on_the_mean_gradient() {
         check_train_batch(&Tied::new(6), &deep[..n], || Sgd::new(0.1));
     }
 }
+
+/// `train_batch_with` takes `train_batch`'s step bit for bit, whatever its gradient
+/// array held before (NaN here), and leaves that array free for the next batch.
+fn check_train_batch_with<N, O>(net: &N, data: &[(N::Input, N::Output)], make: impl Fn() -> O)
+where
+    N: Network<Scalar = f64> + Clone,
+    O: backprop::Optimizer<N::Params>,
+{
+    let (mut on_stack, mut given) = (net.clone(), net.clone());
+    let (mut opt_on_stack, mut opt_given) = (make(), make());
+    let mut grads = N::Params::splat(f64::NAN);
+    for round in 0..2 {
+        let want = on_stack.train_batch(data, &mut opt_on_stack);
+        let got = given.train_batch_with(data, &mut opt_given, &mut grads);
+        let at = format!("{} samples, round {round}", data.len());
+        assert_eq!(got.to_bits(), want.to_bits(), "{at}: loss {got} vs {want}");
+        for (i, (a, b)) in given
+            .params()
+            .as_ref()
+            .iter()
+            .zip(on_stack.params().as_ref())
+            .enumerate()
+        {
+            assert_eq!(a.to_bits(), b.to_bits(), "{at}: parameter {i}: {a} vs {b}");
+        }
+    }
+}
+
+#[test]
+fn train_batch_with_a_given_gradient_array_takes_the_same_step() {
+    use backprop::optim::Sgd;
+    let mut rng = SplitMix64::new(8);
+    let deep: Vec<([f64; 12], [f64; 3])> =
+        (0..70).map(|_| (draw(&mut rng), draw(&mut rng))).collect();
+    for n in [0, 1, 5, 31, 32, 33, 45, 64, 70] {
+        check_train_batch_with(&Deep::new(3), &deep[..n], || Sgd::new(0.1));
+        check_train_batch_with(&Deep::new(3), &deep[..n], adam);
+        check_train_batch_with(&Residual::new(5), &deep[..n], adam);
+        check_train_batch_with(&Tied::new(6), &deep[..n], || Sgd::new(0.1).momentum(0.9));
+    }
+}

@@ -1,7 +1,7 @@
 //! Training and inference allocate nothing: a counting global allocator watches this
 //! thread while `forward`, `forward_trace`, `loss`, `backward`, `train_step`,
-//! `train_batch`, the batch methods and every optimizer's step run many times, on a small network written
-//! out and on a large one that calls kernels.
+//! `train_batch`, `train_batch_with`, the batch methods and every optimizer's step run
+//! many times, on a small network written out and on a large one that calls kernels.
 //!
 //! The networks, their data and the optimizers are made before counting starts; only
 //! allocations made by this test's thread while counting count, so the test harness's
@@ -129,6 +129,7 @@ where
             total += net.train_batch(batch, &mut adam).to_f64();
             total += net.train_batch(&long[5..], &mut sgd).to_f64();
             total += net.train_batch(&long, &mut momentum).to_f64();
+            total += net.train_batch_with(&long, &mut adam, &mut grads).to_f64();
             let block_xs: [&N::Input; backprop::STEP_BLOCK] = core::array::from_fn(|i| &long[i].0);
             let block_ts: [&N::Output; backprop::STEP_BLOCK] = core::array::from_fn(|i| &long[i].1);
             let scale = <N::Scalar as backprop::Scalar>::from_f64(0.5);

@@ -48,8 +48,10 @@ pub trait Chain: Network {}
 /// seen through a trait so that code can be generic
 /// over networks (training loops, gradient checks, weight I/O).
 ///
-/// Every method is also an inherent method of the generated type, with concrete array
-/// types; this trait only delegates to those.
+/// The methods that generated code implements are also inherent methods of the
+/// generated type, with concrete array types, to which this trait delegates; the
+/// training loops over a batch (`train_batch`, `train_batch_with`, `accumulate`) are
+/// the trait's own, written once over those.
 pub trait Network: Sized {
     /// The element type: `f32` unless the spec says `; scalar f64`.
     type Scalar: Scalar;
@@ -261,9 +263,9 @@ pub trait Network: Sized {
     /// summed, a block at a time (32 with AVX, 8 without), into a gradient array on
     /// the stack ([`Self::Params`], one per network), as is a batch shorter than 32
     /// (and, without AVX, where that measured faster, every batch), which is then
-    /// stepped with [`Optimizer::step`]. For a network too big for that array, sum
-    /// into a boxed gradient (`Storage::zeroed()`) with
-    /// [`accumulate`](Self::accumulate) and step with [`Optimizer::step`].
+    /// stepped with [`Optimizer::step`]. For a network too big for that array on the
+    /// thread's stack, [`train_batch_with`](Self::train_batch_with) takes the same
+    /// step with a gradient array of the caller's, boxed.
     ///
     /// One sample with a NaN makes the mean gradient NaN, and the step writes NaN into
     /// the parameters: check the returned loss with `is_finite()`.
@@ -272,18 +274,49 @@ pub trait Network: Sized {
         batch: &[(Self::Input, Self::Output)],
         opt: &mut O,
     ) -> Self::Scalar {
-        if batch.is_empty() {
-            return Self::Scalar::ZERO;
-        }
-        let scale = Self::Scalar::from_f64(1.0 / batch.len() as f64);
-        let total = match batch.split_last_chunk::<STEP_BLOCK>() {
-            Some(([], block)) if FUSED_STEP => {
-                let (xs, targets) = inputs_and_targets(block);
-                self.step_block(xs, targets, opt, scale, None)
-            }
-            _ => train_batch_with_gradient(self, batch, opt, scale),
-        };
-        total * scale
+        mean_step(self, batch, opt, train_batch_with_gradient)
+    }
+
+    /// [`train_batch`](Self::train_batch) with `grads` as its gradient array, in place
+    /// of one on the stack: the same step, bit for bit, allocating nothing. For a
+    /// network whose gradient does not fit on the thread's stack (a million `f32`
+    /// parameters are 4 MB; a spawned thread's stack is 2 MiB), with a gradient boxed
+    /// once (`Storage::zeroed()`, or [`Array::boxed_zeros`]) and kept for the whole
+    /// training loop:
+    ///
+    /// ```
+    /// # #[cfg(feature = "alloc")] {
+    /// # use backprop_runtime as backprop;
+    /// use backprop::{Array, Network};
+    ///
+    /// /// One pass over `data` in batches of 64, the gradient on the heap.
+    /// fn train<N: Network>(
+    ///     net: &mut N,
+    ///     data: &[(N::Input, N::Output)],
+    ///     opt: &mut impl backprop::Optimizer<N::Params>,
+    /// ) {
+    ///     let mut grads = N::Params::boxed_zeros();
+    ///     for batch in data.chunks(64) {
+    ///         net.train_batch_with(batch, opt, &mut grads);
+    ///     }
+    /// }
+    /// # }
+    /// ```
+    ///
+    /// `grads` is scratch space: what it holds before is overwritten, and what it holds
+    /// after is not the batch's gradient (with AVX, the last 32 samples' gradient goes
+    /// straight to the optimizer). For the gradient itself, use
+    /// [`backward_batch`](Self::backward_batch).
+    fn train_batch_with<O: Optimizer<Self::Params>>(
+        &mut self,
+        batch: &[(Self::Input, Self::Output)],
+        opt: &mut O,
+        grads: &mut Self::Params,
+    ) -> Self::Scalar {
+        mean_step(self, batch, opt, |net, batch, opt, scale| {
+            grads.as_mut().fill(Self::Scalar::ZERO);
+            descend_with_gradient(net, batch, opt, scale, grads)
+        })
     }
 
     /// The summed loss over `batch`, adding the sum of the samples' gradients into
@@ -318,10 +351,34 @@ pub trait Network: Sized {
     }
 }
 
-/// [`Network::train_batch`] for a batch that is not one fused [`STEP_BLOCK`]: the
-/// samples before the last block (or all, for a shorter batch or without AVX) summed
-/// into a gradient array, then the step. Kept out of line so that a batch of one
-/// block, which needs no gradient array, does not reserve one on the stack either.
+/// The step of [`Network::train_batch`] on the mean gradient over `batch`, returning
+/// the mean loss: a batch of one fused [`STEP_BLOCK`] through
+/// [`Network::step_block`], any other through `with_gradient`, given the scale of the
+/// mean.
+#[inline(always)]
+fn mean_step<N: Network, O: Optimizer<N::Params>>(
+    net: &mut N,
+    batch: &[(N::Input, N::Output)],
+    opt: &mut O,
+    with_gradient: impl FnOnce(&mut N, &[(N::Input, N::Output)], &mut O, N::Scalar) -> N::Scalar,
+) -> N::Scalar {
+    if batch.is_empty() {
+        return N::Scalar::ZERO;
+    }
+    let scale = N::Scalar::from_f64(1.0 / batch.len() as f64);
+    let total = match batch.split_last_chunk::<STEP_BLOCK>() {
+        Some(([], block)) if FUSED_STEP => {
+            let (xs, targets) = inputs_and_targets(block);
+            net.step_block(xs, targets, opt, scale, None)
+        }
+        _ => with_gradient(net, batch, opt, scale),
+    };
+    total * scale
+}
+
+/// [`Network::train_batch`] for a batch that is not one fused [`STEP_BLOCK`], with a
+/// gradient array on the stack. Kept out of line so that a batch of one block, which
+/// needs no gradient array, does not reserve one on the stack either.
 #[inline(never)]
 fn train_batch_with_gradient<N: Network, O: Optimizer<N::Params>>(
     net: &mut N,
@@ -330,15 +387,30 @@ fn train_batch_with_gradient<N: Network, O: Optimizer<N::Params>>(
     scale: N::Scalar,
 ) -> N::Scalar {
     let mut grads = N::Params::zeros();
+    descend_with_gradient(net, batch, opt, scale, &mut grads)
+}
+
+/// The step on a batch that is not one fused [`STEP_BLOCK`]: the samples before the
+/// last block (or all, for a shorter batch or without AVX) summed, scaled, into
+/// `grads` (zeros), then the update, fused into the last block's backward pass with
+/// AVX. Returns the summed loss.
+#[inline(always)]
+fn descend_with_gradient<N: Network, O: Optimizer<N::Params>>(
+    net: &mut N,
+    batch: &[(N::Input, N::Output)],
+    opt: &mut O,
+    scale: N::Scalar,
+    grads: &mut N::Params,
+) -> N::Scalar {
     match batch.split_last_chunk::<STEP_BLOCK>() {
         Some((earlier, block)) if FUSED_STEP => {
-            let total = accumulate_scaled(net, earlier, &mut grads, scale);
+            let total = accumulate_scaled(net, earlier, grads, scale);
             let (xs, targets) = inputs_and_targets(block);
-            total + net.step_block(xs, targets, opt, scale, Some(&grads))
+            total + net.step_block(xs, targets, opt, scale, Some(grads))
         }
         _ => {
-            let total = accumulate_scaled(net, batch, &mut grads, scale);
-            opt.step(net.params_mut(), &grads);
+            let total = accumulate_scaled(net, batch, grads, scale);
+            opt.step(net.params_mut(), grads);
             total
         }
     }
