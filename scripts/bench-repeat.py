@@ -1,0 +1,102 @@
+"""The two figures of BENCHMARKS.md that move with the host's load, over several runs.
+
+W4's training step as a fraction of the core's multiply-add peak (x86-64-v3) and the
+data-parallel speed-up of W4 at batch 256 (default target and x86-64-v3) are each a
+ratio from one criterion run, and on a shared machine one run can land while the host
+takes part of a core. This runs the three benchmarks in turn, `runs` times over, and
+prints each run's figures and their medians:
+
+    python3 scripts/bench-repeat.py        # five runs, about eight minutes
+    python3 scripts/bench-repeat.py 9
+
+Each benchmark writes criterion's records where `cargo bench` would (`target/criterion`,
+`target/v3/criterion`); each run's own output goes to `target/bench-repeat/`. Standard
+library only.
+"""
+import importlib.util
+import os
+import statistics
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+V3 = "-C target-cpu=x86-64-v3"
+PARALLEL_GROUP = "W4 train 784-relu128-softmax10 batch256"
+W4_GROUP = "W4 train 784-relu128-softmax10 batch32"
+
+
+def load_summary():
+    """`bench-summary.py`, whose readers of criterion's records this shares."""
+    spec = importlib.util.spec_from_file_location(
+        "bench_summary", ROOT / "scripts" / "bench-summary.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+summary = load_summary()
+
+
+def cargo_bench(label, run, target_dir, rustflags, args):
+    """Runs `cargo bench` with `args`, its output to a log; exits if it fails."""
+    env = dict(os.environ, CARGO_TARGET_DIR=target_dir)
+    env.pop("RUSTFLAGS", None)
+    if rustflags:
+        env["RUSTFLAGS"] = rustflags
+    logs = ROOT / "target" / "bench-repeat"
+    logs.mkdir(parents=True, exist_ok=True)
+    log = logs / f"{label}-{run}.txt"
+    with log.open("w") as out:
+        done = subprocess.run(
+            ["cargo", "bench", *args], cwd=ROOT, env=env, stdout=out, stderr=out
+        )
+    if done.returncode != 0:
+        sys.exit(f"cargo bench {' '.join(args)} failed; see {log}")
+
+
+def speed_up(criterion):
+    """The trainer's speed-up over one thread in the latest data-parallel run."""
+    functions = summary.read_groups(criterion)[PARALLEL_GROUP]
+    alone = summary.typical_ns(functions["one thread"])
+    (threads,) = [
+        name for name in functions if name != "one thread" and "fresh" not in name
+    ]
+    return alone / summary.typical_ns(functions[threads])
+
+
+def fraction_of_peak(criterion):
+    """W4's training step as a fraction of the peak, both from the latest run."""
+    groups = summary.read_groups(criterion)
+    (peak,) = groups[summary.PEAK_GROUP].values()
+    peak_flops = summary.flops(peak) / summary.typical_ns(peak)
+    step = groups[W4_GROUP]["backprop"]
+    return summary.flops(step) / summary.typical_ns(step) / peak_flops
+
+
+def main():
+    runs = int(sys.argv[1]) if len(sys.argv) > 1 else 5
+    if runs < 1:
+        sys.exit("usage: bench-repeat.py [runs, at least 1]")
+    default_dir, v3_dir = ROOT / "target", ROOT / "target" / "v3"
+    parallel = ["--features", "rayon", "--bench", "parallel"]
+    w4 = ["--bench", "workloads", "--", "peak|W4 train"]
+    figures = {"default speed-up": [], "x86-64-v3 speed-up": [], "W4 of peak": []}
+    print("| run | data-parallel, default | data-parallel, x86-64-v3 | W4 train, of peak |")
+    print("|---|---|---|---|")
+    for run in range(1, runs + 1):
+        cargo_bench("parallel-default", run, default_dir, None, parallel)
+        figures["default speed-up"].append(speed_up(default_dir / "criterion"))
+        cargo_bench("parallel-v3", run, v3_dir, V3, parallel)
+        figures["x86-64-v3 speed-up"].append(speed_up(v3_dir / "criterion"))
+        cargo_bench("w4-v3", run, v3_dir, V3, w4)
+        figures["W4 of peak"].append(fraction_of_peak(v3_dir / "criterion"))
+        default, v3, w4_fraction = (values[-1] for values in figures.values())
+        print(f"| {run} | {default:.2f}× | {v3:.2f}× | {100 * w4_fraction:.0f}% |", flush=True)
+    default, v3, w4_fraction = (statistics.median(v) for v in figures.values())
+    print(f"| median | {default:.2f}× | {v3:.2f}× | {100 * w4_fraction:.0f}% |")
+
+
+if __name__ == "__main__":
+    main()
