@@ -142,6 +142,27 @@ fn a_million_parameters_train_on_mini_batches_on_a_default_stack() {
     assert!(after < before, "{after} !< {before}");
 }
 
+/// Its weights go to a safetensors file and come back on that stack too, loaded into a
+/// boxed network as `load_safetensors` makes it.
+#[test]
+fn a_million_parameters_save_and_load_on_a_default_stack() {
+    use backprop::io::{load_safetensors, save_safetensors};
+    let path = std::env::temp_dir().join(format!(
+        "backprop-stack-budget-{}-million.safetensors",
+        std::process::id()
+    ));
+    let file = path.clone();
+    let same = on_a_stack_of(2 << 20, move || {
+        let net = Million::new_boxed(6);
+        save_safetensors(&net, &file).expect("the file is written");
+        let back: Million<Boxed<f32, { Million::PARAMS }>> =
+            load_safetensors(&file).expect("the file is read");
+        back.params() == net.params()
+    });
+    std::fs::remove_file(&path).expect("the file is removed");
+    assert!(same, "the loaded parameters differ from the saved ones");
+}
+
 backprop::graph!(MillionGraph<
     input x[1024];
     h = dense(x, 1024) |> relu;

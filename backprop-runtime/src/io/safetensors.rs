@@ -18,7 +18,7 @@ use std::{format, vec};
 use safetensors::tensor::TensorView;
 use safetensors::{Dtype, SafeTensors};
 
-use crate::{Array, Layer, Network, Scalar};
+use crate::{Layer, Network, Scalar};
 
 /// Why a safetensors file could not be written or read into a network. Nothing is
 /// loaded when any of these is returned.
@@ -265,12 +265,17 @@ pub fn load_safetensors_into<N: Network>(
     from_safetensors_bytes(&bytes, net)
 }
 
-/// A network with the parameters of the safetensors file at `path`.
+/// A network with the parameters of the safetensors file at `path`. A boxed network
+/// type (`Net<Boxed<f32, { Net::PARAMS }>>`, see [`crate::storage`]) is built on the
+/// heap and filled there, so a network too big for the thread's stack loads too.
 ///
 /// # Errors
 /// A [`SafetensorsError`] naming what does not match.
 pub fn load_safetensors<N: Network>(path: impl AsRef<Path>) -> Result<N, SafetensorsError> {
-    let mut net = N::from_params(N::Params::zeros());
+    // Built where its storage keeps it (in place on the heap, for a boxed network) and
+    // then overwritten: `from_params` of an array of zeros would pass the whole array
+    // through the stack, more than a thread's 2 MiB for a million parameters.
+    let mut net = N::new(0);
     load_safetensors_into(path, &mut net)?;
     Ok(net)
 }
