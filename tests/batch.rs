@@ -185,16 +185,19 @@ fn check_step<N, O>(
         opt_reference.step(reference.params_mut(), &grads);
         let at = format!("{} samples, round {round}", data.len());
         assert!(close(loss, total / n), "{at}: loss {loss} vs {}", total / n);
-        for (i, (a, b)) in batched
-            .params()
-            .as_ref()
-            .iter()
-            .zip(reference.params().as_ref())
-            .enumerate()
-        {
-            assert!(close(*a, *b), "{at}: parameter {i}: {a} vs {b}");
+        for (i, a, b) in parameter_pairs(&batched, &reference) {
+            assert!(close(a, b), "{at}: parameter {i}: {a} vs {b}");
         }
     }
+}
+
+/// Each parameter of `a` beside the same parameter of `b`, with its index.
+fn parameter_pairs<'a, N: Network<Scalar = f64>>(
+    a: &'a N,
+    b: &'a N,
+) -> impl Iterator<Item = (usize, f64, f64)> + 'a {
+    let pairs = a.params().as_ref().iter().zip(b.params().as_ref());
+    pairs.enumerate().map(|(i, (&a, &b))| (i, a, b))
 }
 
 /// Adam for [`check_train_batch`]. Its default ε = 1e-8 would make the check one of
@@ -245,13 +248,7 @@ where
         let got = given.train_batch_with(data, &mut opt_given, &mut grads);
         let at = format!("{} samples, round {round}", data.len());
         assert_eq!(got.to_bits(), want.to_bits(), "{at}: loss {got} vs {want}");
-        for (i, (a, b)) in given
-            .params()
-            .as_ref()
-            .iter()
-            .zip(on_stack.params().as_ref())
-            .enumerate()
-        {
+        for (i, a, b) in parameter_pairs(&given, &on_stack) {
             assert_eq!(a.to_bits(), b.to_bits(), "{at}: parameter {i}: {a} vs {b}");
         }
     }
