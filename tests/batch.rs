@@ -21,6 +21,17 @@ backprop::graph!(Residual<
     loss mse(y);
     scalar f64;
 >);
+// Too wide for blocks of 32 in f64 in a debug build (703 units): their block methods run
+// a block of 32 samples as blocks of 16, so that its arrays stay within the stack bound.
+// (A release build, whose frames are smaller, takes the 32 at once.)
+mlp!(Broad<12 => tanh 350 => identity 3; loss mse; scalar f64>);
+backprop::graph!(BroadGraph<
+    input x[12];
+    h = dense(x, 350) |> tanh;
+    y = dense(h, 3);
+    loss mse(y);
+    scalar f64;
+>);
 backprop::graph!(Tied<
     input x[12];
     h = dense(x, 12) |> tanh;
@@ -266,4 +277,64 @@ fn train_batch_with_a_given_gradient_array_takes_the_same_step() {
         check_train_batch_with(&Residual::new(5), &deep[..n], adam);
         check_train_batch_with(&Tied::new(6), &deep[..n], || Sgd::new(0.1).momentum(0.9));
     }
+}
+
+/// A block of 32 given to a wide network's block methods, which run it as blocks of 16
+/// in a debug build:
+/// the same outputs, summed loss and gradient as its samples one at a time, and the
+/// batch methods as for any network.
+fn check_sub_blocks<N: Network<Input = [f64; 12], Output = [f64; 3], Scalar = f64> + Clone>(
+    net: &N,
+) {
+    assert_eq!(
+        N::BLOCK_SAMPLES,
+        if cfg!(debug_assertions) { 16 } else { 32 }
+    );
+    let mut rng = SplitMix64::new(9);
+    let data: Vec<([f64; 12], [f64; 3])> =
+        (0..70).map(|_| (draw(&mut rng), draw(&mut rng))).collect();
+    let xs: [&[f64; 12]; 32] = core::array::from_fn(|i| &data[i].0);
+    let ts: [&[f64; 3]; 32] = core::array::from_fn(|i| &data[i].1);
+    for (y, x) in net.forward_block(xs).iter().zip(xs) {
+        let one = net.forward(x);
+        assert!(
+            y.iter().zip(&one).all(|(a, b)| close(*a, *b)),
+            "{y:?} vs {one:?}"
+        );
+    }
+    let (mut block, mut single) = (N::Params::zeros(), N::Params::zeros());
+    let loss = net.backward_block_scaled(xs, ts, &mut block, 0.5);
+    let total: f64 = xs
+        .iter()
+        .zip(ts)
+        .map(|(x, t)| net.backward(x, t, &mut single))
+        .sum();
+    assert!(close(loss, total), "{loss} vs {total}");
+    for (b, s) in block.as_ref().iter().zip(single.as_ref()) {
+        assert!(close(*b, 0.5 * s), "{b} vs {}", 0.5 * s);
+    }
+    let (inputs, targets): (Vec<_>, Vec<_>) = data.iter().copied().unzip();
+    check_against_one_sample(net, &inputs, &targets);
+}
+
+#[test]
+fn wide_networks_run_big_blocks_as_smaller_ones() {
+    check_sub_blocks(&Broad::new(10));
+    check_sub_blocks(&BroadGraph::new(11));
+    let mut rng = SplitMix64::new(12);
+    let data: Vec<([f64; 12], [f64; 3])> =
+        (0..70).map(|_| (draw(&mut rng), draw(&mut rng))).collect();
+    // `train_batch` only: it fuses no step into their last 32 samples, and a direct
+    // `step_block` of 32 (which `check_train_batch` also takes) runs them as one block.
+    for n in [5, 32, 45, 70] {
+        let data = &data[..n];
+        check_step(&Broad::new(13), data, &adam, |net, opt| {
+            net.train_batch(data, opt)
+        });
+        check_step(&BroadGraph::new(14), data, &adam, |net, opt| {
+            net.train_batch(data, opt)
+        });
+    }
+    // The narrower networks of this file take the runtime's whole blocks.
+    assert_eq!(<Deep as Network>::BLOCK_SAMPLES, STEP_BLOCK);
 }

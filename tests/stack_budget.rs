@@ -163,6 +163,40 @@ fn a_million_parameters_save_and_load_on_a_default_stack() {
     assert!(same, "the loaded parameters differ from the saved ones");
 }
 
+mlp!(Wide2048<784 => relu 2048 => softmax 10; loss cross_entropy>);
+
+/// A network whose 2,048-wide layer is too wide for blocks of 32 samples on a 2 MiB
+/// stack trains on batches on one: its block methods run them as blocks of 8 in a debug
+/// build, 16 in release (with blocks of 32 it needed 2.9 MiB in a debug build with AVX,
+/// BENCHMARKS.md).
+#[test]
+fn a_wide_network_trains_on_mini_batches_on_a_default_stack() {
+    use backprop::optim::Sgd;
+    const _: () = assert!(
+        <Wide2048 as Network>::BLOCK_SAMPLES == if cfg!(debug_assertions) { 8 } else { 16 }
+    );
+    let batch: Vec<([f32; 784], [f32; 10])> = (0..40)
+        .map(|i| {
+            let x = core::array::from_fn(|j| ((i + j) % 5) as f32 / 5.0);
+            (x, backprop::one_hot(i % 10).expect("a class below 10"))
+        })
+        .collect();
+    let (before, after) = on_a_stack_of(2 << 20, move || {
+        let mut net = Wide2048::new_boxed(7);
+        let mut opt = Sgd::new_boxed(0.05);
+        let mut grads: Box<[f32; Wide2048::PARAMS]> = Storage::zeroed();
+        let mean_loss = |net: &Wide2048<Boxed<f32, { Wide2048::PARAMS }>>| {
+            batch.iter().map(|(x, t)| net.loss(x, t)).sum::<f32>() / batch.len() as f32
+        };
+        let before = mean_loss(&net);
+        for _ in 0..2 {
+            net.train_batch_with(&batch, &mut opt, &mut grads);
+        }
+        (before, mean_loss(&net))
+    });
+    assert!(after < before, "{after} !< {before}");
+}
+
 backprop::graph!(MillionGraph<
     input x[1024];
     h = dense(x, 1024) |> relu;

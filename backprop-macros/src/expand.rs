@@ -113,6 +113,16 @@ mod tests {
     }
 
     #[test]
+    fn wide_network_expansion() {
+        // 1,500 + 1,500 + 2 units: too wide for blocks of 32 samples within the stack
+        // bound, so its `Network` block methods split bigger blocks, into 8 samples in
+        // a debug build and 16 in release.
+        insta::assert_snapshot!(pretty(
+            quote!(Broad<8 => relu 1500 => identity 2; loss mse>)
+        ));
+    }
+
+    #[test]
     fn actor_critic_graph_expansion() {
         let file: syn::File = syn::parse2(super::expand_graph(quote! {
             /// A policy and a value head on one trunk.

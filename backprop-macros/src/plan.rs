@@ -29,6 +29,32 @@ pub const UNROLLED_LIMIT: usize = 1 << 13;
 /// network's: return addresses, saved registers, the kernels' accumulators.
 const STACK_SLACK_BYTES: usize = 4096;
 
+/// The stack a block of samples may take in the block methods the runtime's batch loops
+/// call (`backward_block`, `backward_block_scaled`, `forward_block` of the `Network`
+/// impl): half a thread's default 2 MiB, so that training on batches fits on any
+/// spawned thread, rayon's workers included.
+const BLOCK_STACK_BYTES: usize = 1 << 20;
+
+/// Copies of each node's values that one sample of a block keeps on the stack, at most,
+/// in a debug build and in a release build: its values and gradient, and temporaries.
+/// Measured from the stack `train_batch_with` needed on 40 samples in blocks of 32
+/// (BENCHMARKS.md, Memory): up to 5.9 copies in debug builds with AVX, 2.1 to 2.5 in
+/// release ones.
+const BLOCK_COPIES: BlockSamples = BlockSamples {
+    debug: 6,
+    release: 3,
+};
+
+/// The most samples the block methods take at once: the runtime's blocks (32 with AVX).
+pub const MAX_BLOCK_SAMPLES: usize = 32;
+
+/// A number for each kind of build: `cfg(debug_assertions)` or not.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct BlockSamples {
+    pub debug: usize,
+    pub release: usize,
+}
+
 /// How one node is written out.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Strategy {
@@ -58,6 +84,10 @@ pub struct Budget {
     pub flops_train: u64,
     /// An upper bound on the stack `train_step` and `backward` use, in bytes.
     pub train_stack_bytes: usize,
+    /// The most samples the block methods run through the layers at once, in debug and
+    /// in release builds: a block of more is run as blocks of this many, so that its
+    /// arrays stay within [`BLOCK_STACK_BYTES`]. 32 for all but wide networks.
+    pub block_samples: BlockSamples,
 }
 
 /// A plan that cannot be carried out, with the spec token to blame.
@@ -211,7 +241,29 @@ pub fn budget(
         flops_inference,
         flops_train,
         train_stack_bytes,
+        block_samples: BlockSamples {
+            debug: block_samples(dag, BLOCK_COPIES.debug * scalar_bytes),
+            release: block_samples(dag, BLOCK_COPIES.release * scalar_bytes),
+        },
     }
+}
+
+/// One of [`Budget::block_samples`]: the largest power of two up to
+/// [`MAX_BLOCK_SAMPLES`] whose samples, `bytes_per_unit` for each unit of every node but
+/// the inputs (which a block borrows), fit in [`BLOCK_STACK_BYTES`].
+fn block_samples(dag: &Dag, bytes_per_unit: usize) -> usize {
+    let widths: usize = dag
+        .graph
+        .node_weights()
+        .filter(|node| node.op != Op::Input)
+        .map(|node| node.width)
+        .sum();
+    let per_sample = widths.max(1) * bytes_per_unit;
+    let mut samples = MAX_BLOCK_SAMPLES;
+    while samples > 1 && samples * per_sample > BLOCK_STACK_BYTES {
+        samples /= 2;
+    }
+    samples
 }
 
 impl PlanError {
@@ -321,5 +373,41 @@ mod tests {
         assert_eq!(budget.flops_inference, 12);
         assert_eq!(budget.flops_train, 12 + 12 + 4 + 18);
         assert!(budget.train_stack_bytes < 8 * 1024);
+    }
+
+    #[test]
+    fn wide_networks_take_smaller_blocks() {
+        let samples = |spec| {
+            let BlockSamples { debug, release } = planned(spec).1.unwrap().budget.block_samples;
+            (debug, release)
+        };
+        // The workloads keep the runtime's 32: W4 and a 256-wide net.
+        assert_eq!(
+            samples(quote!(N<784 => relu 128 => softmax 10; loss cross_entropy>)),
+            (32, 32)
+        );
+        assert_eq!(
+            samples(quote!(N<256 => relu 256 => relu 256 => identity 10; loss mse>)),
+            (32, 32)
+        );
+        // 2,050 units of f32: 49 KB a sample in debug builds, 16 in 1 MiB; 25 KB in
+        // release, 32. Twice that in f64.
+        assert_eq!(
+            samples(quote!(N<1024 => relu 1024 => identity 1; loss mse>)),
+            (16, 32)
+        );
+        assert_eq!(
+            samples(quote!(N<1024 => relu 1024 => identity 1; loss mse; scalar f64>)),
+            (8, 16)
+        );
+        assert_eq!(
+            samples(quote!(N<784 => relu 2048 => softmax 10; loss cross_entropy>)),
+            (8, 16)
+        );
+        // Never fewer than one, however wide.
+        assert_eq!(
+            samples(quote!(N<4 => relu 65536 => relu 65536 => identity 1; loss mse>)),
+            (1, 1)
+        );
     }
 }

@@ -9,7 +9,8 @@ use crate::{Array, BatchError, Optimizer, Scalar, Trace, one_hot};
 pub const BLOCK: usize = if cfg!(target_feature = "avx") { 16 } else { 8 };
 
 /// Samples [`Network::train_batch`] runs through [`Network::step_block`] at the end of
-/// a batch, with the update fused into their backward pass (with AVX): a batch of
+/// a batch, with the update fused into their backward pass (with AVX, and for networks
+/// whose [`Network::BLOCK_SAMPLES`] is at least this): a batch of
 /// exactly this many samples needs no gradient array at all, and longer ones sum the
 /// rest into one first. Thirty-two, the mini-batch most training uses; every layer
 /// runs over them as groups of the kernels' register block (16 samples with AVX).
@@ -70,6 +71,18 @@ pub trait Network: Sized {
     const OUTPUTS: usize;
     /// The number of parameters.
     const PARAMS: usize;
+    /// The most samples the block methods the batch loops call
+    /// ([`backward_block`](Self::backward_block),
+    /// [`backward_block_scaled`](Self::backward_block_scaled),
+    /// [`forward_block`](Self::forward_block)) run through the layers at once. They
+    /// run a bigger block as blocks of this many, so that a block's arrays stay
+    /// within 1 MiB of stack however wide the layers are. Generated networks set it
+    /// from their widths: [`STEP_BLOCK`] (32) but for wide ones, and less in debug
+    /// builds, whose frames are bigger (`1024 => relu 1024 => identity 1`: 16 in debug,
+    /// 32 in release; a 2048-wide layer: 8 and 16). With fewer than [`STEP_BLOCK`],
+    /// [`train_batch`](Self::train_batch) does not fuse its update into the last 32
+    /// samples, whose block would not fit.
+    const BLOCK_SAMPLES: usize = STEP_BLOCK;
 
     /// The dense layers in order, with their parameters' place in [`Self::Params`].
     fn layers() -> &'static [crate::Layer];
@@ -259,7 +272,8 @@ pub trait Network: Sized {
     ///
     /// With AVX, the last [`STEP_BLOCK`] (32) samples go through
     /// [`step_block`](Self::step_block), which fuses the update into their backward
-    /// pass: a batch of 32 needs no gradient array. The samples before them are
+    /// pass: a batch of 32 needs no gradient array (unless the network is too wide for
+    /// blocks of 32, [`BLOCK_SAMPLES`](Self::BLOCK_SAMPLES)). The samples before them are
     /// summed, a block at a time (32 with AVX, 8 without), into a gradient array on
     /// the stack ([`Self::Params`], one per network), as is a batch shorter than 32
     /// (and, without AVX, where that measured faster, every batch), which is then
@@ -367,13 +381,20 @@ fn mean_step<N: Network, O: Optimizer<N::Params>>(
     }
     let scale = N::Scalar::from_f64(1.0 / batch.len() as f64);
     let total = match batch.split_last_chunk::<STEP_BLOCK>() {
-        Some(([], block)) if FUSED_STEP => {
+        Some(([], block)) if fuses_step::<N>() => {
             let (xs, targets) = inputs_and_targets(block);
             net.step_block(xs, targets, opt, scale, None)
         }
         _ => with_gradient(net, batch, opt, scale),
     };
     total * scale
+}
+
+/// Whether `train_batch` fuses its update into the last [`STEP_BLOCK`] samples: with
+/// AVX ([`FUSED_STEP`]), for a network whose blocks take that many at once.
+#[inline(always)]
+const fn fuses_step<N: Network>() -> bool {
+    FUSED_STEP && N::BLOCK_SAMPLES >= STEP_BLOCK
 }
 
 /// [`Network::train_batch`] for a batch that is not one fused [`STEP_BLOCK`], with a
@@ -403,7 +424,7 @@ fn descend_with_gradient<N: Network, O: Optimizer<N::Params>>(
     grads: &mut N::Params,
 ) -> N::Scalar {
     match batch.split_last_chunk::<STEP_BLOCK>() {
-        Some((earlier, block)) if FUSED_STEP => {
+        Some((earlier, block)) if fuses_step::<N>() => {
             let total = accumulate_scaled(net, earlier, grads, scale);
             let (xs, targets) = inputs_and_targets(block);
             total + net.step_block(xs, targets, opt, scale, Some(grads))

@@ -444,6 +444,14 @@ impl Codegen<'_> {
         let scalar = self.scalar();
         let (input, output, params) = self.signature();
         let param_count = self.usize(self.dag.params);
+        let block_methods = super::network_block_methods(
+            name,
+            self.plan.budget.block_samples,
+            [&input, &output, &params, &scalar],
+            self.dag.graph[self.dag.output()].width,
+            |xs, targets| quote!(#name::backward_block_into(&mut sink, #xs, #targets)),
+            |xs| quote!(#name::forward_block(self, #xs)),
+        );
         quote! {
             impl<P: ::backprop::Storage<#scalar, #param_count>> ::backprop::Chain for #name<P> {}
 
@@ -470,27 +478,7 @@ impl Codegen<'_> {
                 fn backward(&self, x: &#input, target: &#output, grads: &mut #params) -> #scalar {
                     #name::backward(self, x, target, grads)
                 }
-                fn backward_block<const B: usize>(
-                    &self,
-                    xs: [&#input; B],
-                    targets: [&#output; B],
-                    grads: &mut #params,
-                ) -> #scalar {
-                    #name::backward_block(self, xs, targets, grads)
-                }
-                fn backward_block_scaled<const B: usize>(
-                    &self,
-                    xs: [&#input; B],
-                    targets: [&#output; B],
-                    grads: &mut #params,
-                    scale: #scalar,
-                ) -> #scalar {
-                    let mut sink = ::backprop::kernel::Accumulate::scaled(#name::params(self), grads, scale);
-                    #name::backward_block_into(&mut sink, xs, targets)
-                }
-                fn forward_block<const B: usize>(&self, xs: [&#input; B]) -> [#output; B] {
-                    #name::forward_block(self, xs)
-                }
+                #block_methods
                 fn step_block<const B: usize, O: ::backprop::Optimizer<#params>>(
                     &mut self,
                     xs: [&#input; B],

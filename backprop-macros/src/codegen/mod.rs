@@ -72,7 +72,10 @@ pub fn scalar_literal(scalar: ScalarType, value: f64) -> TokenStream {
 
 /// The lints generated impls opt out of, for `mlp!` and `graph!` alike: written-out
 /// math has many similar short names, long bodies, unsuffixed literals at full precision
-/// and `a * b + c` (which `mul_add` would only make slower without FMA).
+/// and `a * b + c` (which `mul_add` would only make slower without FMA); and a network
+/// of more than 4,096 `f32` keeps its parameters, and a block its activations, in
+/// arrays over clippy's 16 KiB (`large_stack_arrays`), by design: `new_boxed` is the
+/// choice for networks too big for the stack, and `BLOCK_SAMPLES` bounds a block's.
 pub fn lint_allows() -> TokenStream {
     quote! {
         #[allow(
@@ -85,8 +88,168 @@ pub fn lint_allows() -> TokenStream {
             clippy::suboptimal_flops,
             clippy::needless_borrow,
             clippy::redundant_locals,
-            clippy::possible_missing_comma
+            clippy::possible_missing_comma,
+            clippy::large_stack_arrays
         )]
+    }
+}
+
+/// The `Network` impl's `BLOCK_SAMPLES` and block methods, for either macro, each
+/// build's block size from `samples`: `backward(xs, targets)` is one block's summed loss,
+/// its gradients sent to `sink`, and `forward(xs)` its outputs. `types` are the input,
+/// output, parameter and scalar types, `outputs` the output width.
+pub fn network_block_methods(
+    name: &Ident,
+    samples: plan::BlockSamples,
+    types: [&TokenStream; 4],
+    outputs: usize,
+    backward: impl Fn(TokenStream, TokenStream) -> TokenStream + Copy,
+    forward: impl Fn(TokenStream) -> TokenStream + Copy,
+) -> TokenStream {
+    let [input, output, params, scalar] = types;
+    let zero = quote!(<#scalar as ::backprop::Scalar>::ZERO);
+    let outputs = Literal::usize_unsuffixed(outputs);
+    per_build(samples, |samples| {
+        let block_samples = Literal::usize_unsuffixed(samples);
+        let backward_block = block_loss_body(
+            samples,
+            &zero,
+            &quote!(::backprop::kernel::Accumulate::new(#name::params(self), grads)),
+            backward,
+        );
+        let backward_block_scaled = block_loss_body(
+            samples,
+            &zero,
+            &quote!(::backprop::kernel::Accumulate::scaled(#name::params(self), grads, scale)),
+            backward,
+        );
+        let forward_block = block_outputs_body(samples, &quote!([#zero; #outputs]), forward);
+        vec![
+            quote! {
+                const BLOCK_SAMPLES: usize = #block_samples;
+            },
+            quote! {
+                fn backward_block<const B: usize>(
+                    &self,
+                    xs: [&#input; B],
+                    targets: [&#output; B],
+                    grads: &mut #params,
+                ) -> #scalar {
+                    #backward_block
+                }
+            },
+            quote! {
+                fn backward_block_scaled<const B: usize>(
+                    &self,
+                    xs: [&#input; B],
+                    targets: [&#output; B],
+                    grads: &mut #params,
+                    scale: #scalar,
+                ) -> #scalar {
+                    #backward_block_scaled
+                }
+            },
+            quote! {
+                fn forward_block<const B: usize>(&self, xs: [&#input; B]) -> [#output; B] {
+                    #forward_block
+                }
+            },
+        ]
+    })
+}
+
+/// The items `emit(samples)` makes for the block size of each kind of build: once where
+/// debug and release builds take the same, else each item under its
+/// `cfg(debug_assertions)`.
+pub fn per_build(
+    samples: plan::BlockSamples,
+    emit: impl Fn(usize) -> Vec<TokenStream>,
+) -> TokenStream {
+    if samples.debug == samples.release {
+        let items = emit(samples.release);
+        return quote!(#(#items)*);
+    }
+    let (debug, release) = (emit(samples.debug), emit(samples.release));
+    quote! {
+        #(
+            #[cfg(debug_assertions)]
+            #debug
+        )*
+        #(
+            #[cfg(not(debug_assertions))]
+            #release
+        )*
+    }
+}
+
+/// The body of a `Network` impl's `backward_block` or `backward_block_scaled`, for
+/// either macro: `run(xs, targets)` is one block's summed loss, its gradients sent to
+/// `sink`. A network whose plan takes fewer samples at once than the runtime's blocks
+/// ([`plan::Budget::block_samples`]) runs a bigger block as blocks of that many, then
+/// one sample at a time, so that a block's arrays stay within the plan's stack bound.
+pub fn block_loss_body(
+    samples: usize,
+    zero: &TokenStream,
+    sink: &TokenStream,
+    run: impl Fn(TokenStream, TokenStream) -> TokenStream,
+) -> TokenStream {
+    let whole = run(quote!(xs), quote!(targets));
+    if samples >= plan::MAX_BLOCK_SAMPLES {
+        return quote! {
+            let mut sink = #sink;
+            #whole
+        };
+    }
+    let count = Literal::usize_unsuffixed(samples);
+    let block = run(quote!(*xs), quote!(*targets));
+    let one = run(quote!([*x]), quote!([*target]));
+    quote! {
+        let mut sink = #sink;
+        if B <= #count {
+            return #whole;
+        }
+        let (input_blocks, inputs_left) = xs.as_chunks::<#count>();
+        let (target_blocks, targets_left) = targets.as_chunks::<#count>();
+        let mut loss = #zero;
+        for (xs, targets) in input_blocks.iter().zip(target_blocks) {
+            loss += #block;
+        }
+        for (x, target) in inputs_left.iter().zip(targets_left) {
+            loss += #one;
+        }
+        loss
+    }
+}
+
+/// The body of a `Network` impl's `forward_block`, for either macro, as
+/// [`block_loss_body`] splits blocks: `run(xs)` is one block's outputs, and `zero` an
+/// output of zeros.
+pub fn block_outputs_body(
+    samples: usize,
+    zero: &TokenStream,
+    run: impl Fn(TokenStream) -> TokenStream,
+) -> TokenStream {
+    let whole = run(quote!(xs));
+    if samples >= plan::MAX_BLOCK_SAMPLES {
+        return whole;
+    }
+    let count = Literal::usize_unsuffixed(samples);
+    let block = run(quote!(*xs));
+    let one = run(quote!([*x]));
+    quote! {
+        if B <= #count {
+            return #whole;
+        }
+        let mut outputs = [#zero; B];
+        let (input_blocks, inputs_left) = xs.as_chunks::<#count>();
+        let (output_blocks, outputs_left) = outputs.as_chunks_mut::<#count>();
+        for (xs, outputs) in input_blocks.iter().zip(output_blocks) {
+            *outputs = #block;
+        }
+        for (x, output) in inputs_left.iter().zip(outputs_left) {
+            [*output] = #one;
+        }
+        outputs
     }
 }
 

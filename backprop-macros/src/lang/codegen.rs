@@ -613,6 +613,27 @@ impl<'a> Graph<'a> {
         let params = self.array_type(self.params);
         let count = lit(self.params);
         let storage_methods = crate::codegen::network_storage_methods(name, &params);
+        // The trait's inputs and targets are arrays; the inherent methods take structs.
+        let block_methods = crate::codegen::network_block_methods(
+            name,
+            self.budget.block_samples,
+            [&input_ty, &output_ty, &params, &scalar],
+            self.steps[term.value].width,
+            |xs, targets| {
+                quote! {{
+                    let (xs, targets) = (#xs, #targets);
+                    let (inputs, targets) = (xs.map(|x| #input_struct { #x: *x }), targets.map(|t| #output_struct { #y: *t }));
+                    #name::backward_block_into(&mut sink, inputs.each_ref(), targets.each_ref())
+                }}
+            },
+            |xs| {
+                quote! {{
+                    let xs = #xs;
+                    let inputs = xs.map(|x| #input_struct { #x: *x });
+                    #name::forward_block(self, inputs.each_ref()).map(|outputs| outputs.#y)
+                }}
+            },
+        );
         // Shared weights get a gradient from each use, which an optimizer must not see
         // apart: those networks keep the trait's summing `step_block`.
         let step_block = (!self.shares_weights()).then(|| {
@@ -677,31 +698,7 @@ impl<'a> Graph<'a> {
                 fn backward(&self, x: &#input_ty, target: &#output_ty, grads: &mut #params) -> #scalar {
                     #name::backward(self, &#input_struct { #x: *x }, &#output_struct { #y: *target }, grads).total
                 }
-                fn backward_block<const B: usize>(
-                    &self,
-                    xs: [&#input_ty; B],
-                    targets: [&#output_ty; B],
-                    grads: &mut #params,
-                ) -> #scalar {
-                    let (inputs, targets) = (xs.map(|x| #input_struct { #x: *x }), targets.map(|t| #output_struct { #y: *t }));
-                    let mut sink = ::backprop::kernel::Accumulate::new(#name::params(self), grads);
-                    #name::backward_block_into(&mut sink, inputs.each_ref(), targets.each_ref())
-                }
-                fn backward_block_scaled<const B: usize>(
-                    &self,
-                    xs: [&#input_ty; B],
-                    targets: [&#output_ty; B],
-                    grads: &mut #params,
-                    scale: #scalar,
-                ) -> #scalar {
-                    let (inputs, targets) = (xs.map(|x| #input_struct { #x: *x }), targets.map(|t| #output_struct { #y: *t }));
-                    let mut sink = ::backprop::kernel::Accumulate::scaled(#name::params(self), grads, scale);
-                    #name::backward_block_into(&mut sink, inputs.each_ref(), targets.each_ref())
-                }
-                fn forward_block<const B: usize>(&self, xs: [&#input_ty; B]) -> [#output_ty; B] {
-                    let inputs = xs.map(|x| #input_struct { #x: *x });
-                    #name::forward_block(self, inputs.each_ref()).map(|outputs| outputs.#y)
-                }
+                #block_methods
                 #step_block
                 fn train_step<O: ::backprop::Optimizer<#params>>(
                     &mut self,

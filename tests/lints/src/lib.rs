@@ -10,7 +10,7 @@
 )]
 
 use backprop::optim::Sgd;
-use backprop::{graph, mlp};
+use backprop::{Network, graph, mlp};
 
 mlp!(
     /// The seed network, written out.
@@ -68,6 +68,16 @@ graph!(
     >
 );
 
+mlp!(
+    /// Too wide for blocks of 32 samples: its block methods run a block as blocks of 8.
+    pub Broad<8 => relu 1500 => identity 2; loss mse>
+);
+
+graph!(
+    /// The same as a graph.
+    pub BroadGraph< input x[8]; h = dense(x, 1500) |> relu; y = dense(h, 2); loss mse(y); >
+);
+
 graph!(
     /// A graph private to this crate: its generated `pub` items, and the trace it does
     /// not use, must not trip `unreachable_pub` or `dead_code`.
@@ -105,5 +115,10 @@ pub fn train_all() -> f64 {
             &mut Sgd::new(0.1),
         )
         .total;
-    f64::from(seed + mixed + hidden + classifier + robust + binary + graph + hidden_graph) + kernels
+    let batch = [([0.1; 8], [0.5, 0.5]); 40];
+    let broad = Broad::new_boxed(10).train_batch(&batch, &mut Sgd::new_boxed(0.1));
+    let broad_graph = BroadGraph::new_boxed(11).train_batch(&batch, &mut Sgd::new_boxed(0.1));
+    f64::from(
+        seed + mixed + hidden + classifier + robust + binary + graph + hidden_graph + broad + broad_graph,
+    ) + kernels
 }
