@@ -94,6 +94,32 @@ fn optimizer_state_is_counted_at_compile_time() {
 
 mlp!(Million<1024 => relu 1024 => identity 1; loss mse>);
 
+/// Two steps of `train_batch_with` on `batch`, on a thread with Rust's default 2 MiB
+/// stack, with the network, the optimizer and the gradient array boxed: the mean loss
+/// before and after.
+fn train_on_a_default_stack<N, O>(
+    make: impl FnOnce() -> (N, O) + Send + 'static,
+    batch: Vec<(N::Input, N::Output)>,
+) -> (f32, f32)
+where
+    N: Network<Scalar = f32> + 'static,
+    N::Input: Send,
+    N::Output: Send,
+    O: backprop::Optimizer<N::Params>,
+{
+    on_a_stack_of(2 << 20, move || {
+        let (mut net, mut opt) = make();
+        let mut grads = <N::Params as backprop::Array<f32>>::boxed_zeros();
+        let mean_loss =
+            |net: &N| batch.iter().map(|(x, t)| net.loss(x, t)).sum::<f32>() / batch.len() as f32;
+        let before = mean_loss(&net);
+        for _ in 0..2 {
+            net.train_batch_with(&batch, &mut opt, &mut grads);
+        }
+        (before, mean_loss(&net))
+    })
+}
+
 /// A network of a million parameters (4.2 MB) is built and trains with Adam (8.4 MB of
 /// state) on a thread with Rust's default 2 MiB stack: `new_boxed` builds both in place
 /// on the heap.
@@ -126,19 +152,8 @@ fn a_million_parameters_train_on_mini_batches_on_a_default_stack() {
             (x, [(i % 3) as f32 / 2.0])
         })
         .collect();
-    let (before, after) = on_a_stack_of(2 << 20, move || {
-        let mut net = Million::new_boxed(5);
-        let mut opt = Adam::new_boxed(1e-4);
-        let mut grads: Box<[f32; Million::PARAMS]> = Storage::zeroed();
-        let mean_loss = |net: &Million<Boxed<f32, { Million::PARAMS }>>| {
-            batch.iter().map(|(x, t)| net.loss(x, t)).sum::<f32>() / batch.len() as f32
-        };
-        let before = mean_loss(&net);
-        for _ in 0..3 {
-            net.train_batch_with(&batch, &mut opt, &mut grads);
-        }
-        (before, mean_loss(&net))
-    });
+    let (before, after) =
+        train_on_a_default_stack(|| (Million::new_boxed(5), Adam::new_boxed(1e-4)), batch);
     assert!(after < before, "{after} !< {before}");
 }
 
@@ -181,19 +196,8 @@ fn a_wide_network_trains_on_mini_batches_on_a_default_stack() {
             (x, backprop::one_hot(i % 10).expect("a class below 10"))
         })
         .collect();
-    let (before, after) = on_a_stack_of(2 << 20, move || {
-        let mut net = Wide2048::new_boxed(7);
-        let mut opt = Sgd::new_boxed(0.05);
-        let mut grads: Box<[f32; Wide2048::PARAMS]> = Storage::zeroed();
-        let mean_loss = |net: &Wide2048<Boxed<f32, { Wide2048::PARAMS }>>| {
-            batch.iter().map(|(x, t)| net.loss(x, t)).sum::<f32>() / batch.len() as f32
-        };
-        let before = mean_loss(&net);
-        for _ in 0..2 {
-            net.train_batch_with(&batch, &mut opt, &mut grads);
-        }
-        (before, mean_loss(&net))
-    });
+    let (before, after) =
+        train_on_a_default_stack(|| (Wide2048::new_boxed(7), Sgd::new_boxed(0.05)), batch);
     assert!(after < before, "{after} !< {before}");
 }
 

@@ -381,33 +381,38 @@ mod tests {
             let BlockSamples { debug, release } = planned(spec).1.unwrap().budget.block_samples;
             (debug, release)
         };
-        // The workloads keep the runtime's 32: W4 and a 256-wide net.
-        assert_eq!(
-            samples(quote!(N<784 => relu 128 => softmax 10; loss cross_entropy>)),
-            (32, 32)
-        );
-        assert_eq!(
-            samples(quote!(N<256 => relu 256 => relu 256 => identity 10; loss mse>)),
-            (32, 32)
-        );
-        // 2,050 units of f32: 49 KB a sample in debug builds, 16 in 1 MiB; 25 KB in
-        // release, 32. Twice that in f64.
-        assert_eq!(
-            samples(quote!(N<1024 => relu 1024 => identity 1; loss mse>)),
-            (16, 32)
-        );
-        assert_eq!(
-            samples(quote!(N<1024 => relu 1024 => identity 1; loss mse; scalar f64>)),
-            (8, 16)
-        );
-        assert_eq!(
-            samples(quote!(N<784 => relu 2048 => softmax 10; loss cross_entropy>)),
-            (8, 16)
-        );
-        // Never fewer than one, however wide.
-        assert_eq!(
-            samples(quote!(N<4 => relu 65536 => relu 65536 => identity 1; loss mse>)),
-            (1, 1)
-        );
+        let cases = [
+            // The workloads keep the runtime's 32: W4 and a 256-wide net.
+            (
+                quote!(N<784 => relu 128 => softmax 10; loss cross_entropy>),
+                (32, 32),
+            ),
+            (
+                quote!(N<256 => relu 256 => relu 256 => identity 10; loss mse>),
+                (32, 32),
+            ),
+            // 2,050 units of f32: 49 KB a sample in debug builds, 16 in 1 MiB; 25 KB in
+            // release, 32. Twice that in f64.
+            (
+                quote!(N<1024 => relu 1024 => identity 1; loss mse>),
+                (16, 32),
+            ),
+            (
+                quote!(N<1024 => relu 1024 => identity 1; loss mse; scalar f64>),
+                (8, 16),
+            ),
+            (
+                quote!(N<784 => relu 2048 => softmax 10; loss cross_entropy>),
+                (8, 16),
+            ),
+            // Never fewer than one, however wide.
+            (
+                quote!(N<4 => relu 65536 => relu 65536 => identity 1; loss mse>),
+                (1, 1),
+            ),
+        ];
+        for (spec, want) in cases {
+            assert_eq!(samples(spec.clone()), want, "{spec}");
+        }
     }
 }
