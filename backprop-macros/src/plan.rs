@@ -40,7 +40,7 @@ const BLOCK_STACK_BYTES: usize = 1 << 20;
 /// Measured from the stack `train_batch_with` needed on 40 samples in blocks of 32
 /// (BENCHMARKS.md, Memory): up to 5.9 copies in debug builds with AVX, 2.1 to 2.5 in
 /// release ones.
-const BLOCK_COPIES: BlockSamples = BlockSamples {
+const BLOCK_COPIES: PerBuild = PerBuild {
     debug: 6,
     release: 3,
 };
@@ -50,7 +50,7 @@ pub const MAX_BLOCK_SAMPLES: usize = 32;
 
 /// A number for each kind of build: `cfg(debug_assertions)` or not.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct BlockSamples {
+pub struct PerBuild {
     pub debug: usize,
     pub release: usize,
 }
@@ -87,7 +87,7 @@ pub struct Budget {
     /// The most samples the block methods run through the layers at once, in debug and
     /// in release builds: a block of more is run as blocks of this many, so that its
     /// arrays stay within [`BLOCK_STACK_BYTES`]. 32 for all but wide networks.
-    pub block_samples: BlockSamples,
+    pub block_samples: PerBuild,
 }
 
 /// A plan that cannot be carried out, with the spec token to blame.
@@ -241,7 +241,7 @@ pub fn budget(
         flops_inference,
         flops_train,
         train_stack_bytes,
-        block_samples: BlockSamples {
+        block_samples: PerBuild {
             debug: block_samples(dag, BLOCK_COPIES.debug * scalar_bytes),
             release: block_samples(dag, BLOCK_COPIES.release * scalar_bytes),
         },
@@ -378,7 +378,7 @@ mod tests {
     #[test]
     fn wide_networks_take_smaller_blocks() {
         let samples = |spec| {
-            let BlockSamples { debug, release } = planned(spec).1.unwrap().budget.block_samples;
+            let PerBuild { debug, release } = planned(spec).1.unwrap().budget.block_samples;
             (debug, release)
         };
         let cases = [

@@ -100,7 +100,7 @@ pub fn lint_allows() -> TokenStream {
 /// output, parameter and scalar types, `outputs` the output width.
 pub fn network_block_methods(
     name: &Ident,
-    samples: plan::BlockSamples,
+    samples: plan::PerBuild,
     types: [&TokenStream; 4],
     outputs: usize,
     backward: impl Fn(TokenStream, TokenStream) -> TokenStream + Copy,
@@ -161,10 +161,7 @@ pub fn network_block_methods(
 /// The items `emit(samples)` makes for the block size of each kind of build: once where
 /// debug and release builds take the same, else each item under its
 /// `cfg(debug_assertions)`.
-pub fn per_build(
-    samples: plan::BlockSamples,
-    emit: impl Fn(usize) -> Vec<TokenStream>,
-) -> TokenStream {
+pub fn per_build(samples: plan::PerBuild, emit: impl Fn(usize) -> Vec<TokenStream>) -> TokenStream {
     if samples.debug == samples.release {
         let items = emit(samples.release);
         return quote!(#(#items)*);
