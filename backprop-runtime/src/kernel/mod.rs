@@ -18,6 +18,13 @@
 //! - [`sink`]: where the backward pass sends each layer's gradient: added into a
 //!   gradient array ([`Accumulate`], for `backward`) or handed straight to an
 //!   optimizer ([`Update`], for `train_step`).
+//!
+//! The batch kernels' register tiles are forced inline in optimized builds only
+//! (`cfg_attr(not(debug_assertions), inline(always))`). An unoptimized build gives every
+//! local of every inlined copy a stack slot of its own, so forcing them inline there
+//! summed the tiles of every layer into one frame: 692 KiB for the backward pass of an
+//! eleven-layer network of 8-wide layers with x86-64-v3, 63 KiB more for each layer.
+//! Called, each kernel's frame is freed before the next one's.
 
 pub mod batch;
 pub mod combine;
