@@ -6,7 +6,7 @@
 use backprop::mlp;
 use backprop::optim::Adam;
 use backprop::storage::Boxed;
-use backprop::{Network, Storage};
+use backprop::{Network, Scalar, Storage};
 
 mlp!(Wide<256 => relu 256 => relu 256 => identity 10; loss mse>);
 
@@ -85,6 +85,17 @@ fn train_step_fits_in_its_stack_budget() {
 fn optimizer_state_is_counted_at_compile_time() {
     use backprop::optim::Sgd;
     mlp!(Seed<2 => relu 2 => sigmoid 1; loss mse>);
+    // Wide layers from narrow inputs: the blocks' arrays of a million-parameter network's,
+    // with few parameters, so that debug kernels get through them quickly.
+    mlp!(Wide2048<8 => relu 2048 => softmax 10; loss cross_entropy>);
+    backprop::graph!(WideResidual<
+    input x[8];
+    h = dense(x, 1536) |> relu;
+    g = dense(x, 1536) |> tanh;
+    r = add(h, g);
+    y = dense(r, 1);
+    loss mse(y);
+>);
     // Two moment arrays for Adam, one momentum array for SGD, plus their settings.
     const _: () = assert!(Adam::<f32, { Seed::PARAMS }>::STATE_BYTES >= 2 * Seed::PARAM_BYTES);
     const _: () = assert!(Sgd::<f32, { Seed::PARAMS }>::STATE_BYTES >= Seed::PARAM_BYTES);
@@ -93,32 +104,6 @@ fn optimizer_state_is_counted_at_compile_time() {
 }
 
 mlp!(Million<1024 => relu 1024 => identity 1; loss mse>);
-
-/// Two steps of `train_batch_with` on `batch`, on a thread with Rust's default 2 MiB
-/// stack, with the network, the optimizer and the gradient array boxed: the mean loss
-/// before and after.
-fn train_on_a_default_stack<N, O>(
-    make: impl FnOnce() -> (N, O) + Send + 'static,
-    batch: Vec<(N::Input, N::Output)>,
-) -> (f32, f32)
-where
-    N: Network<Scalar = f32> + 'static,
-    N::Input: Send,
-    N::Output: Send,
-    O: backprop::Optimizer<N::Params>,
-{
-    on_a_stack_of(2 << 20, move || {
-        let (mut net, mut opt) = make();
-        let mut grads = <N::Params as backprop::Array<f32>>::boxed_zeros();
-        let mean_loss =
-            |net: &N| batch.iter().map(|(x, t)| net.loss(x, t)).sum::<f32>() / batch.len() as f32;
-        let before = mean_loss(&net);
-        for _ in 0..2 {
-            net.train_batch_with(&batch, &mut opt, &mut grads);
-        }
-        (before, mean_loss(&net))
-    })
-}
 
 /// A network of a million parameters (4.2 MB) is built and trains with Adam (8.4 MB of
 /// state) on a thread with Rust's default 2 MiB stack: `new_boxed` builds both in place
@@ -137,23 +122,6 @@ fn a_million_parameters_build_and_train_on_a_default_stack() {
         }
         (before, net.loss(&x, &[0.5]))
     });
-    assert!(after < before, "{after} !< {before}");
-}
-
-/// The same network trains on mini-batches on that stack: `train_batch_with` sums
-/// into a boxed gradient array where `train_batch` would put one on the stack. Forty
-/// samples: with AVX, a block summed into the array, then the fused last 32 (a batch
-/// of exactly 32 needs no array at all); without, every sample summed into it.
-#[test]
-fn a_million_parameters_train_on_mini_batches_on_a_default_stack() {
-    let batch: Vec<([f32; 1024], [f32; 1])> = (0..40)
-        .map(|i| {
-            let x = core::array::from_fn(|j| ((i + j) % 7) as f32 / 7.0 - 0.4);
-            (x, [(i % 3) as f32 / 2.0])
-        })
-        .collect();
-    let (before, after) =
-        train_on_a_default_stack(|| (Million::new_boxed(5), Adam::new_boxed(1e-4)), batch);
     assert!(after < before, "{after} !< {before}");
 }
 
@@ -176,29 +144,6 @@ fn a_million_parameters_save_and_load_on_a_default_stack() {
     });
     std::fs::remove_file(&path).expect("the file is removed");
     assert!(same, "the loaded parameters differ from the saved ones");
-}
-
-mlp!(Wide2048<784 => relu 2048 => softmax 10; loss cross_entropy>);
-
-/// A network whose 2,048-wide layer is too wide for blocks of 32 samples on a 2 MiB
-/// stack trains on batches on one: its block methods run them as blocks of 8 in a debug
-/// build, 16 in release (with blocks of 32 it needed 2.9 MiB in a debug build with AVX,
-/// BENCHMARKS.md).
-#[test]
-fn a_wide_network_trains_on_mini_batches_on_a_default_stack() {
-    use backprop::optim::Sgd;
-    const _: () = assert!(
-        <Wide2048 as Network>::BLOCK_SAMPLES == if cfg!(debug_assertions) { 8 } else { 16 }
-    );
-    let batch: Vec<([f32; 784], [f32; 10])> = (0..40)
-        .map(|i| {
-            let x = core::array::from_fn(|j| ((i + j) % 5) as f32 / 5.0);
-            (x, backprop::one_hot(i % 10).expect("a class below 10"))
-        })
-        .collect();
-    let (before, after) =
-        train_on_a_default_stack(|| (Wide2048::new_boxed(7), Sgd::new_boxed(0.05)), batch);
-    assert!(after < before, "{after} !< {before}");
 }
 
 backprop::graph!(MillionGraph<
@@ -258,4 +203,175 @@ fn boxed_networks_equal_inline_ones() {
     assert_eq!(inline.forward(&x), boxed.forward(&x));
     let copied: Small<Box<_>> = Network::from_params(*inline.params());
     assert_eq!(copied.params(), inline.params());
+}
+
+mlp!(Seed<2 => relu 2 => sigmoid 1; loss mse>);
+// Wide layers from narrow inputs: the blocks' arrays of a million-parameter network's,
+// with few parameters, so that debug kernels get through them quickly.
+mlp!(Wide2048<8 => relu 2048 => softmax 10; loss cross_entropy>);
+backprop::graph!(WideResidual<
+    input x[8];
+    h = dense(x, 1536) |> relu;
+    g = dense(x, 1536) |> tanh;
+    r = add(h, g);
+    y = dense(r, 1);
+    loss mse(y);
+>);
+mlp!(Broad<12 => tanh 350 => identity 3; loss mse; scalar f64>);
+mlp!(Deep<8 => relu 8 => relu 8 => relu 8 => relu 8 => relu 8 => relu 8 => relu 8 => relu 8 => relu 8 => relu 8 => sigmoid 4; loss mse>);
+
+/// Samples for the batch methods of networks whose blocks are 32: 49 take every path,
+/// a block of 32, one of 16 and one sample with AVX; six blocks of 8 and one sample
+/// without.
+const BATCH: usize = 49;
+
+/// Samples for wide networks, whose block methods run a block of 32 as several smaller
+/// ones: one such block and one sample, and fewer samples through slow debug kernels.
+const WIDE_BATCH: usize = 33;
+
+/// `count` samples for `N`, sample `s` of class `s % OUTPUTS` (its one-hot target).
+fn samples<N: Network>(
+    count: usize,
+    input: impl Fn(usize) -> N::Input,
+) -> Vec<(N::Input, N::Output)> {
+    (0..count)
+        .map(|s| {
+            let mut target = <N::Output as backprop::Array<N::Scalar>>::zeros();
+            target.as_mut()[s % N::OUTPUTS] = Scalar::ONE;
+            (input(s), target)
+        })
+        .collect()
+}
+
+/// Every batch method of `net` on `batch`, on a thread whose whole stack is `budget`
+/// (the network's `BATCH_STACK_BYTES`) plus the thread's allowance: `accumulate`,
+/// `backward_batch`, `backward_batch_classes`, `forward_batch` and `train_batch_with`;
+/// then `train_batch`, with `PARAM_BYTES` more for its gradient array; then, with the
+/// `rayon` feature, a `ParallelTrainer` step on two parts, on a pool whose threads have
+/// that stack. The mean loss over `batch` must fall.
+fn batch_methods_within<N, O>(budget: usize, net: N, opt: O, batch: Vec<(N::Input, N::Output)>)
+where
+    N: Network<Input: Send + Sync, Output: Send + Sync, Params: Send + Sync, Scalar: Send + Sync>
+        + Send
+        + Sync
+        + 'static,
+    O: backprop::Optimizer<N::Params> + Send + 'static,
+{
+    let mean_loss = |net: &N, batch: &[(N::Input, N::Output)]| {
+        let total = batch
+            .iter()
+            .fold(N::Scalar::ZERO, |sum, (x, t)| sum + net.loss(x, t));
+        total.to_f64() / batch.len() as f64
+    };
+    let before = mean_loss(&net, &batch);
+    let (net, opt, batch) = on_a_stack_of(budget + THREAD_ALLOWANCE, move || {
+        let (mut net, mut opt) = (net, opt);
+        let mut grads = <N::Params as backprop::Array<N::Scalar>>::boxed_zeros();
+        let xs: Vec<N::Input> = batch.iter().map(|(x, _)| *x).collect();
+        let targets: Vec<N::Output> = batch.iter().map(|(_, t)| *t).collect();
+        let classes: Vec<usize> = (0..batch.len()).map(|s| s % N::OUTPUTS).collect();
+        let mut ys = vec![<N::Output as backprop::Array<N::Scalar>>::zeros(); batch.len()];
+        net.accumulate(&batch, &mut grads);
+        net.backward_batch(&xs, &targets, &mut grads)
+            .expect("as many targets as inputs");
+        net.backward_batch_classes(&xs, &classes, &mut grads)
+            .expect("classes below OUTPUTS");
+        net.forward_batch(&xs, &mut ys)
+            .expect("as many outputs as inputs");
+        assert!(
+            ys.iter()
+                .flat_map(|y| y.as_ref())
+                .all(|v| v.to_f64().is_finite())
+        );
+        net.train_batch_with(&batch, &mut opt, &mut grads);
+        (net, opt, batch)
+    });
+    let stepped = budget + N::PARAMS * core::mem::size_of::<N::Scalar>();
+    let (net, opt, batch) = on_a_stack_of(stepped + THREAD_ALLOWANCE, move || {
+        let (mut net, mut opt) = (net, opt);
+        net.train_batch(&batch, &mut opt);
+        (net, opt, batch)
+    });
+    #[cfg(feature = "rayon")]
+    let (net, batch) = {
+        let (mut net, mut opt) = (net, opt);
+        let parts: Vec<_> = batch
+            .iter()
+            .cycle()
+            .take(backprop::PARALLEL_PART + 1)
+            .copied()
+            .collect();
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(2)
+            .stack_size(budget + THREAD_ALLOWANCE)
+            .build()
+            .expect("the pool starts");
+        let mut trainer = backprop::ParallelTrainer::new();
+        pool.install(|| trainer.train_batch(&mut net, &parts, &mut opt));
+        (net, batch)
+    };
+    #[cfg(not(feature = "rayon"))]
+    let _ = opt;
+    let after = mean_loss(&net, &batch);
+    assert!(after < before, "{after} !< {before}");
+}
+
+/// `BATCH_STACK_BYTES` is an upper bound: every batch method runs within it, on
+/// networks from the seed's six units to a 2,048-wide layer and eleven layers deep,
+/// `f32` and `f64`, `mlp!` and `graph!`, in whichever build the tests run.
+#[test]
+fn batch_methods_fit_in_their_stack_budget() {
+    use backprop::optim::Sgd;
+    // A spawned thread's default 2 MiB holds every one of them; these take smaller blocks.
+    const _: () = assert!(Wide2048::BATCH_STACK_BYTES < 2 << 20);
+    const _: () = assert!(<Wide2048 as Network>::BLOCK_SAMPLES < 32);
+    const _: () = assert!(WideResidual::BATCH_STACK_BYTES < 2 << 20);
+    const _: () = assert!(<WideResidual as Network>::BLOCK_SAMPLES < 32);
+    const _: () = assert!(Million::BATCH_STACK_BYTES < 2 << 20);
+    let wave = |s: usize, j: usize| ((s * 7 + j) % 11) as f32 / 11.0 - 0.4;
+    batch_methods_within(
+        Seed::BATCH_STACK_BYTES,
+        Seed::new(1),
+        Sgd::new(0.5),
+        samples::<Seed>(BATCH, |s| core::array::from_fn(|j| wave(s, j))),
+    );
+    // Eleven layers: while the batch kernels were forced inline in debug builds too,
+    // their frames added up, and this network took 743 KiB (x86-64-v3), twice its
+    // bound.
+    batch_methods_within(
+        Deep::BATCH_STACK_BYTES,
+        Deep::new(2),
+        Sgd::new(0.5),
+        samples::<Deep>(BATCH, |s| core::array::from_fn(|j| wave(s, j))),
+    );
+    batch_methods_within(
+        Broad::BATCH_STACK_BYTES,
+        Broad::new_boxed(2),
+        Sgd::new_boxed(0.01),
+        samples::<Broad>(BATCH, |s| core::array::from_fn(|j| f64::from(wave(s, j)))),
+    );
+    batch_methods_within(
+        Wide::BATCH_STACK_BYTES,
+        Wide::new_boxed(3),
+        Sgd::new_boxed(0.01),
+        samples::<Wide>(BATCH, |s| core::array::from_fn(|j| wave(s, j))),
+    );
+    batch_methods_within(
+        WideResidual::BATCH_STACK_BYTES,
+        WideResidual::new_boxed(4),
+        Sgd::new_boxed(0.001),
+        samples::<WideResidual>(WIDE_BATCH, |s| core::array::from_fn(|j| wave(s, j))),
+    );
+    batch_methods_within(
+        Wide2048::BATCH_STACK_BYTES,
+        Wide2048::new_boxed(5),
+        Sgd::new_boxed(0.01),
+        samples::<Wide2048>(WIDE_BATCH, |s| core::array::from_fn(|j| wave(s, j) + 0.4)),
+    );
+    batch_methods_within(
+        Million::BATCH_STACK_BYTES,
+        Million::new_boxed(6),
+        Adam::new_boxed(1e-4),
+        samples::<Million>(WIDE_BATCH, |s| core::array::from_fn(|j| wave(s, j))),
+    );
 }

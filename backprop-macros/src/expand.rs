@@ -114,9 +114,9 @@ mod tests {
 
     #[test]
     fn wide_network_expansion() {
-        // 1,500 + 1,500 + 2 units: too wide for blocks of 32 samples within the stack
-        // bound, so its `Network` block methods split bigger blocks, into 8 samples in
-        // a debug build and 16 in release.
+        // 1,500 + 1,500 + 2 units: in a debug build, too wide for blocks of 32 samples
+        // within the stack bound, so its `Network` block methods split bigger blocks
+        // into 8 samples there; release builds take 32.
         insta::assert_snapshot!(pretty(
             quote!(Broad<8 => relu 1500 => identity 2; loss mse>)
         ));

@@ -29,20 +29,30 @@ pub const UNROLLED_LIMIT: usize = 1 << 13;
 /// network's: return addresses, saved registers, the kernels' accumulators.
 const STACK_SLACK_BYTES: usize = 4096;
 
-/// The stack a block of samples may take in the block methods the runtime's batch loops
-/// call (`backward_block`, `backward_block_scaled`, `forward_block` of the `Network`
-/// impl): half a thread's default 2 MiB, so that training on batches fits on any
-/// spawned thread, rayon's workers included.
-const BLOCK_STACK_BYTES: usize = 1 << 20;
+/// The most stack the batch methods (`train_batch_with`, `accumulate`, `forward_batch`,
+/// `backward_batch`, and the block methods of the `Network` impl they call) may take
+/// by [`Budget::batch_stack_bytes`]: 1.75 MiB, so that training on batches fits on any
+/// spawned thread's default 2 MiB, rayon's workers included, with 256 KiB to spare for
+/// the caller's own frames.
+const BATCH_STACK_LIMIT: usize = 1792 * 1024;
 
 /// Copies of each node's values that one sample of a block keeps on the stack, at most,
 /// in a debug build and in a release build: its values and gradient, and temporaries.
-/// Measured from the stack `train_batch_with` needed on 40 samples in blocks of 32
-/// (BENCHMARKS.md, Memory): up to 5.9 copies in debug builds with AVX, 2.1 to 2.5 in
-/// release ones.
+/// Measured on thirteen networks (every batch method on 57 samples, the thread's stack
+/// halved until it overflowed, default target and x86-64-v3; BENCHMARKS.md, Memory): up
+/// to 7.7 in debug builds (1,500- and 2,048-wide layers in blocks of 8, default target)
+/// and 3.3 in release ones (a 350-wide `f64` layer in blocks of 32, x86-64-v3).
 const BLOCK_COPIES: PerBuild = PerBuild {
-    debug: 6,
-    release: 3,
+    debug: 10,
+    release: 4,
+};
+
+/// What the batch methods take besides the block's arrays and one sample's pass: the
+/// runtime's loops and the kernels' own frames. Measured: under 100 KiB in debug builds
+/// and under 16 KiB in release ones, beyond the thread's own.
+const BATCH_FIXED_BYTES: PerBuild = PerBuild {
+    debug: 128 * 1024,
+    release: 32 * 1024,
 };
 
 /// The most samples the block methods take at once: the runtime's blocks (32 with AVX).
@@ -85,9 +95,14 @@ pub struct Budget {
     /// An upper bound on the stack `train_step` and `backward` use, in bytes.
     pub train_stack_bytes: usize,
     /// The most samples the block methods run through the layers at once, in debug and
-    /// in release builds: a block of more is run as blocks of this many, so that its
-    /// arrays stay within [`BLOCK_STACK_BYTES`]. 32 for all but wide networks.
+    /// in release builds: a block of more is run as blocks of this many, so that
+    /// [`Self::batch_stack_bytes`] stays within [`BATCH_STACK_LIMIT`]. 32 for all but
+    /// wide networks.
     pub block_samples: PerBuild,
+    /// An upper bound on the stack the batch methods use, in bytes, in debug and in
+    /// release builds: a block of [`Self::block_samples`], one sample's pass
+    /// ([`Self::train_stack_bytes`]) and [`BATCH_FIXED_BYTES`].
+    pub batch_stack_bytes: PerBuild,
 }
 
 /// A plan that cannot be carried out, with the spec token to blame.
@@ -204,8 +219,9 @@ pub fn budget(
     let mut flops_train: u64 = 0;
     // Elements of every array and local the backward pass keeps: each vector's values
     // and gradient, the inputs, targets and errors, the copies written-out layers make
-    // of their parameters and the gradients they hand over, one kernel chunk, and what
-    // the caller adds (a gradient array its `train_step` sums in).
+    // of their parameters, the gradients they hand over and the products between (in
+    // debug builds each its own slot), one kernel chunk, and what the caller adds (a
+    // gradient array its `train_step` sums in).
     let mut elements: usize = extra_elements;
     for node in dag.graph.node_indices() {
         let width = dag.graph[node].width;
@@ -222,7 +238,7 @@ pub fn budget(
             flops_train += 2 * weights;
         }
         if unrolled(node) {
-            elements += 2 * (dense.inputs * width + width);
+            elements += 3 * (dense.inputs * width + width);
         }
     }
     flops_train += 2 * dag.params as u64;
@@ -237,21 +253,37 @@ pub fn budget(
     // Unoptimized builds keep every temporary in its own slot, and each kernel's frame
     // holds its own copy of what it returns: three copies of everything bounds both.
     let train_stack_bytes = 3 * elements * scalar_bytes + STACK_SLACK_BYTES;
+    let debug = block_plan(
+        dag,
+        BLOCK_COPIES.debug * scalar_bytes,
+        BATCH_FIXED_BYTES.debug + train_stack_bytes,
+    );
+    let release = block_plan(
+        dag,
+        BLOCK_COPIES.release * scalar_bytes,
+        BATCH_FIXED_BYTES.release + train_stack_bytes,
+    );
     Budget {
         flops_inference,
         flops_train,
         train_stack_bytes,
         block_samples: PerBuild {
-            debug: block_samples(dag, BLOCK_COPIES.debug * scalar_bytes),
-            release: block_samples(dag, BLOCK_COPIES.release * scalar_bytes),
+            debug: debug.0,
+            release: release.0,
+        },
+        batch_stack_bytes: PerBuild {
+            debug: debug.1,
+            release: release.1,
         },
     }
 }
 
-/// One of [`Budget::block_samples`]: the largest power of two up to
-/// [`MAX_BLOCK_SAMPLES`] whose samples, `bytes_per_unit` for each unit of every node but
-/// the inputs (which a block borrows), fit in [`BLOCK_STACK_BYTES`].
-fn block_samples(dag: &Dag, bytes_per_unit: usize) -> usize {
+/// One build's [`Budget::block_samples`] and [`Budget::batch_stack_bytes`]: the largest
+/// power of two up to [`MAX_BLOCK_SAMPLES`] whose block, `bytes_per_unit` for each unit
+/// of every node but the inputs (which a block borrows), fits in [`BATCH_STACK_LIMIT`]
+/// with `other_bytes`, and the bytes of that block and `other_bytes`. One sample, however
+/// wide the layers.
+fn block_plan(dag: &Dag, bytes_per_unit: usize, other_bytes: usize) -> (usize, usize) {
     let widths: usize = dag
         .graph
         .node_weights()
@@ -259,11 +291,12 @@ fn block_samples(dag: &Dag, bytes_per_unit: usize) -> usize {
         .map(|node| node.width)
         .sum();
     let per_sample = widths.max(1) * bytes_per_unit;
+    let bytes = |samples: usize| samples * per_sample + other_bytes;
     let mut samples = MAX_BLOCK_SAMPLES;
-    while samples > 1 && samples * per_sample > BLOCK_STACK_BYTES {
+    while samples > 1 && bytes(samples) > BATCH_STACK_LIMIT {
         samples /= 2;
     }
-    samples
+    (samples, bytes(samples))
 }
 
 impl PlanError {
@@ -391,8 +424,8 @@ mod tests {
                 quote!(N<256 => relu 256 => relu 256 => identity 10; loss mse>),
                 (32, 32),
             ),
-            // 2,050 units of f32: 49 KB a sample in debug builds, 16 in 1 MiB; 25 KB in
-            // release, 32. Twice that in f64.
+            // 2,050 units of f32: 82 KB a sample in debug builds (ten copies), 16 within
+            // the limit with the rest; 33 KB in release (four), 32. Twice that in f64.
             (
                 quote!(N<1024 => relu 1024 => identity 1; loss mse>),
                 (16, 32),
@@ -413,6 +446,43 @@ mod tests {
         ];
         for (spec, want) in cases {
             assert_eq!(samples(spec.clone()), want, "{spec}");
+        }
+    }
+
+    #[test]
+    fn the_batch_stack_bound_counts_a_block_a_pass_and_the_loops() {
+        let budget = |spec| planned(spec).1.unwrap().budget;
+        // W4: 128 + 128 + 10 + 10 units of f32 and the loss's 10 errors, blocks of 32
+        // in both builds.
+        let w4 = budget(quote!(N<784 => relu 128 => softmax 10; loss cross_entropy>));
+        let block = 32 * 286 * 4;
+        assert_eq!(
+            w4.batch_stack_bytes,
+            PerBuild {
+                debug: 10 * block + 128 * 1024 + w4.train_stack_bytes,
+                release: 4 * block + 32 * 1024 + w4.train_stack_bytes,
+            }
+        );
+        // Within the limit, for any width, unless a block is one sample.
+        for width in [1, 64, 500, 1000, 1500, 2048, 3000, 5000, 65536] {
+            let units = proc_macro2::Literal::usize_unsuffixed(width);
+            let wide = budget(quote!(N<16 => relu #units => identity 4; loss mse>));
+            let pairs = [
+                (wide.block_samples.debug, wide.batch_stack_bytes.debug),
+                (wide.block_samples.release, wide.batch_stack_bytes.release),
+            ];
+            for (samples, bytes) in pairs {
+                assert!(
+                    samples == 1 || bytes <= BATCH_STACK_LIMIT,
+                    "{width}: {samples}, {bytes}"
+                );
+                assert!(bytes > wide.train_stack_bytes, "{width}");
+            }
+            // A debug build's frames are bigger: never more samples at once.
+            assert!(
+                wide.block_samples.debug <= wide.block_samples.release,
+                "{width}"
+            );
         }
     }
 }

@@ -75,13 +75,14 @@ pub trait Network: Sized {
     /// ([`backward_block`](Self::backward_block),
     /// [`backward_block_scaled`](Self::backward_block_scaled),
     /// [`forward_block`](Self::forward_block)) run through the layers at once. They
-    /// run a bigger block as blocks of this many, so that a block's arrays stay
-    /// within 1 MiB of stack however wide the layers are. Generated networks set it
-    /// from their widths: [`STEP_BLOCK`] (32) but for wide ones, and less in debug
-    /// builds, whose frames are bigger (`1024 => relu 1024 => identity 1`: 16 in debug,
-    /// 32 in release; a 2048-wide layer: 8 and 16). With fewer than [`STEP_BLOCK`],
-    /// [`train_batch`](Self::train_batch) does not fuse its update into the last 32
-    /// samples, whose block would not fit.
+    /// run a bigger block as blocks of this many, so that the batch methods fit on a
+    /// spawned thread's 2 MiB of stack however wide the layers are. Generated networks
+    /// set it from their widths so that their `BATCH_STACK_BYTES` const, a bound on
+    /// that stack, is at most 1.75 MiB: [`STEP_BLOCK`] (32) for all but wide networks,
+    /// and fewer in debug builds, whose frames are bigger (`1024 => relu 1024 =>
+    /// identity 1`: 16 in debug, 32 in release; a 2048-wide layer: 8 and 16). With
+    /// fewer than [`STEP_BLOCK`], [`train_batch`](Self::train_batch) does not fuse its
+    /// update into the last 32 samples, whose block would not fit.
     const BLOCK_SAMPLES: usize = STEP_BLOCK;
 
     /// The dense layers in order, with their parameters' place in [`Self::Params`].

@@ -158,6 +158,31 @@ pub fn network_block_methods(
     })
 }
 
+/// The `BATCH_STACK_BYTES` const of either macro's network: the plan's bound
+/// ([`plan::Budget::batch_stack_bytes`]) for the kind of build it is compiled in.
+pub fn batch_stack_const(bytes: plan::PerBuild) -> TokenStream {
+    let (debug, release) = (
+        Literal::usize_unsuffixed(bytes.debug),
+        Literal::usize_unsuffixed(bytes.release),
+    );
+    quote! {
+        /// An upper bound on the stack the batch methods use, in bytes, in the kind of
+        /// build this is compiled in: `train_batch_with`, `accumulate`, `forward_batch`,
+        /// `backward_batch`, `backward_batch_classes`, and each thread of a
+        /// `ParallelTrainer` step. A block of `BLOCK_SAMPLES` samples, ten copies of
+        /// every value in debug builds and four in release ones, one sample's pass
+        /// (`TRAIN_STACK_BYTES`), and the runtime's loops. `train_batch` takes
+        /// `PARAM_BYTES` more for its gradient array, unless its batch is one block of
+        /// 32 samples with the update fused (with AVX). Never more than 1.75 MiB unless
+        /// the network's blocks are of one sample.
+        pub const BATCH_STACK_BYTES: usize = if cfg!(debug_assertions) {
+            #debug
+        } else {
+            #release
+        };
+    }
+}
+
 /// The items `emit(samples)` makes for the block size of each kind of build: once where
 /// debug and release builds take the same, else each item under its
 /// `cfg(debug_assertions)`.
