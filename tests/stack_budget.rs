@@ -316,6 +316,20 @@ where
     assert!(after < before, "{after} !< {before}");
 }
 
+/// [`batch_methods_within`] `$net`'s `BATCH_STACK_BYTES`, for `$net` as `$make` builds
+/// it, stepped by `$opt`, on `$count` samples whose input `j` of sample `s` is
+/// `$element(s, j)`.
+macro_rules! within_budget {
+    ($net:ident, $make:expr, $opt:expr, $count:expr, $element:expr) => {
+        batch_methods_within(
+            $net::BATCH_STACK_BYTES,
+            $make,
+            $opt,
+            samples::<$net>($count, |s| core::array::from_fn(|j| $element(s, j))),
+        )
+    };
+}
+
 /// `BATCH_STACK_BYTES` is an upper bound: every batch method runs within it, on
 /// networks from the seed's six units to a 2,048-wide layer and eleven layers deep,
 /// `f32` and `f64`, `mlp!` and `graph!`, in whichever build the tests run.
@@ -329,49 +343,40 @@ fn batch_methods_fit_in_their_stack_budget() {
     const _: () = assert!(<WideResidual as Network>::BLOCK_SAMPLES < 32);
     const _: () = assert!(Million::BATCH_STACK_BYTES < 2 << 20);
     let wave = |s: usize, j: usize| ((s * 7 + j) % 11) as f32 / 11.0 - 0.4;
-    batch_methods_within(
-        Seed::BATCH_STACK_BYTES,
-        Seed::new(1),
-        Sgd::new(0.5),
-        samples::<Seed>(BATCH, |s| core::array::from_fn(|j| wave(s, j))),
-    );
+    within_budget!(Seed, Seed::new(1), Sgd::new(0.5), BATCH, wave);
     // Eleven layers: while the batch kernels were forced inline in debug builds too,
     // their frames added up, and this network took 743 KiB (x86-64-v3), twice its
     // bound.
-    batch_methods_within(
-        Deep::BATCH_STACK_BYTES,
-        Deep::new(2),
-        Sgd::new(0.5),
-        samples::<Deep>(BATCH, |s| core::array::from_fn(|j| wave(s, j))),
-    );
-    batch_methods_within(
-        Broad::BATCH_STACK_BYTES,
+    within_budget!(Deep, Deep::new(2), Sgd::new(0.5), BATCH, wave);
+    let wave_f64 = |s, j| f64::from(wave(s, j));
+    within_budget!(
+        Broad,
         Broad::new_boxed(2),
         Sgd::new_boxed(0.01),
-        samples::<Broad>(BATCH, |s| core::array::from_fn(|j| f64::from(wave(s, j)))),
+        BATCH,
+        wave_f64
     );
-    batch_methods_within(
-        Wide::BATCH_STACK_BYTES,
-        Wide::new_boxed(3),
-        Sgd::new_boxed(0.01),
-        samples::<Wide>(BATCH, |s| core::array::from_fn(|j| wave(s, j))),
-    );
-    batch_methods_within(
-        WideResidual::BATCH_STACK_BYTES,
+    within_budget!(Wide, Wide::new_boxed(3), Sgd::new_boxed(0.01), BATCH, wave);
+    within_budget!(
+        WideResidual,
         WideResidual::new_boxed(4),
         Sgd::new_boxed(0.001),
-        samples::<WideResidual>(WIDE_BATCH, |s| core::array::from_fn(|j| wave(s, j))),
+        WIDE_BATCH,
+        wave
     );
-    batch_methods_within(
-        Wide2048::BATCH_STACK_BYTES,
+    let positive = |s, j| wave(s, j) + 0.4;
+    within_budget!(
+        Wide2048,
         Wide2048::new_boxed(5),
         Sgd::new_boxed(0.01),
-        samples::<Wide2048>(WIDE_BATCH, |s| core::array::from_fn(|j| wave(s, j) + 0.4)),
+        WIDE_BATCH,
+        positive
     );
-    batch_methods_within(
-        Million::BATCH_STACK_BYTES,
+    within_budget!(
+        Million,
         Million::new_boxed(6),
         Adam::new_boxed(1e-4),
-        samples::<Million>(WIDE_BATCH, |s| core::array::from_fn(|j| wave(s, j))),
+        WIDE_BATCH,
+        wave
     );
 }
