@@ -305,14 +305,14 @@ where
     assert!(after < before, "{after} !< {before}");
 }
 
-/// [`batch_methods_within`] `$net`'s `BATCH_STACK_BYTES`, for `$net` as `$make` builds
-/// it, stepped by `$opt`, on `$count` samples whose input `j` of sample `s` is
+/// [`batch_methods_within`] `$net`'s `BATCH_STACK_BYTES`, for `$net::new_boxed($seed)`
+/// stepped by `$opt`, on `$count` samples whose input `j` of sample `s` is
 /// `$element(s, j)`.
 macro_rules! within_budget {
-    ($net:ident, $make:expr, $opt:expr, $count:expr, $element:expr) => {
+    ($net:ident($seed:expr), $opt:expr, $count:expr, $element:expr) => {
         batch_methods_within(
             $net::BATCH_STACK_BYTES,
-            $make,
+            $net::new_boxed($seed),
             $opt,
             samples::<$net>($count, |s| core::array::from_fn(|j| $element(s, j))),
         )
@@ -332,40 +332,16 @@ fn batch_methods_fit_in_their_stack_budget() {
     const _: () = assert!(<WideResidual as Network>::BLOCK_SAMPLES < 32);
     const _: () = assert!(Million::BATCH_STACK_BYTES < 2 << 20);
     let wave = |s: usize, j: usize| ((s * 7 + j) % 11) as f32 / 11.0 - 0.4;
-    within_budget!(Seed, Seed::new(1), Sgd::new(0.5), BATCH, wave);
+    within_budget!(Seed(1), Sgd::new_boxed(0.5), BATCH, wave);
     // Eleven layers: while the batch kernels were forced inline in debug builds too,
     // their frames added up, and this network took 743 KiB (x86-64-v3), twice its
     // bound.
-    within_budget!(Deep, Deep::new(2), Sgd::new(0.5), BATCH, wave);
+    within_budget!(Deep(2), Sgd::new_boxed(0.5), BATCH, wave);
     let wave_f64 = |s, j| f64::from(wave(s, j));
-    within_budget!(
-        Broad,
-        Broad::new_boxed(2),
-        Sgd::new_boxed(0.01),
-        BATCH,
-        wave_f64
-    );
-    within_budget!(Wide, Wide::new_boxed(3), Sgd::new_boxed(0.01), BATCH, wave);
-    within_budget!(
-        WideResidual,
-        WideResidual::new_boxed(4),
-        Sgd::new_boxed(0.001),
-        WIDE_BATCH,
-        wave
-    );
+    within_budget!(Broad(2), Sgd::new_boxed(0.01), BATCH, wave_f64);
+    within_budget!(Wide(3), Sgd::new_boxed(0.01), BATCH, wave);
+    within_budget!(WideResidual(4), Sgd::new_boxed(0.001), WIDE_BATCH, wave);
     let positive = |s, j| wave(s, j) + 0.4;
-    within_budget!(
-        Wide2048,
-        Wide2048::new_boxed(5),
-        Sgd::new_boxed(0.01),
-        WIDE_BATCH,
-        positive
-    );
-    within_budget!(
-        Million,
-        Million::new_boxed(6),
-        Adam::new_boxed(1e-4),
-        WIDE_BATCH,
-        wave
-    );
+    within_budget!(Wide2048(5), Sgd::new_boxed(0.01), WIDE_BATCH, positive);
+    within_budget!(Million(6), Adam::new_boxed(1e-4), WIDE_BATCH, wave);
 }
