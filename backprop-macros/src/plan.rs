@@ -20,8 +20,8 @@ use crate::names::{Activation, Codegen, LossForm, ScalarType};
 pub const UNROLL_MAX_WEIGHTS: usize = 64;
 
 /// The most weights, over the whole network, that `codegen unrolled` writes out. rustc's
-/// time grows faster than the code: measured (`BENCHMARKS.md`), 4,160 unrolled weights
-/// take 12 s to build in release and 8,192 take 37 s; past that, debug builds have
+/// time grows faster than the code: measured (`BENCHMARKS.md`, Build time), 2,048 unrolled
+/// weights take 3.3 s to build in release and 8,192 take 23 s; past that, debug builds have
 /// crashed rustc (LLVM recursing through one debug-info scope per `let`).
 pub const UNROLLED_LIMIT: usize = 1 << 13;
 

@@ -5,7 +5,7 @@ use crate::{Array, BatchError, Optimizer, Scalar, Trace, one_hot};
 /// Samples per [`Network::backward_block`] in [`Network::train_batch`] (and per
 /// `forward_block` in `forward_batch`): enough to load each weight row once for many
 /// samples, few enough that a block's activations stay small on the stack. Sixteen
-/// with AVX; eight without, where sixteen measured slower (BENCHMARKS.md).
+/// with AVX; eight without, where sixteen measured slower (`docs/benchmarks-log.md`).
 pub const BLOCK: usize = if cfg!(target_feature = "avx") { 16 } else { 8 };
 
 /// Samples [`Network::train_batch`] runs through [`Network::step_block`] at the end of

@@ -64,7 +64,7 @@ impl<N> ParallelNetwork for N where
 /// [`ParallelTrainer::train_batch`] hands to a thread. Fixed, so that the parts, and
 /// so the result, do not depend on the number of threads; 64 samples are enough work
 /// to outweigh a part's network-sized buffer (with fresh buffers on every step, 32
-/// measured 1.51× against 1.88× for 64 on W4, in BENCHMARKS.md).
+/// measured 1.51× against 1.88× for 64 on W4, in `docs/benchmarks-log.md`).
 pub const PARALLEL_PART: usize = 64;
 
 /// How many parameters each task of the step on the two halves' sum takes: enough to

@@ -17,8 +17,8 @@
 //!
 //! The register blocks are sized for the target: AVX's sixteen 256-bit registers or
 //! SSE's sixteen 128-bit ones (`cfg!(target_feature = "avx")`), measured side by side
-//! in `BENCHMARKS.md`. Samples are passed as an array of references, so a batch of
-//! `(input, target)` pairs is used where it lies, without copying.
+//! in `docs/benchmarks-log.md`. Samples are passed as an array of references, so a
+//! batch of `(input, target)` pairs is used where it lies, without copying.
 
 use crate::Scalar;
 use crate::kernel::dense::dense_forward;
@@ -45,7 +45,8 @@ fn is_wide<T>() -> bool {
 ///
 /// With AVX, as dot products of three rows with four samples at a time, each sample's
 /// sums bit for bit those of [`dense_forward`]; without, as each weight broadcast into
-/// a column of samples. Each form measured the faster on its target (BENCHMARKS.md).
+/// a column of samples. Each form measured the faster on its target
+/// (`docs/benchmarks-log.md`).
 ///
 /// ```
 /// use backprop_runtime::kernel::dense_forward_batch;
