@@ -103,6 +103,11 @@ pub struct Budget {
     /// release builds: a block of [`Self::block_samples`], one sample's pass
     /// ([`Self::train_stack_bytes`]) and [`BATCH_FIXED_BYTES`].
     pub batch_stack_bytes: PerBuild,
+    /// The same bound for a build without debug assertions that does not optimize:
+    /// a release build's block, with a debug build's copies and fixed bytes. May pass
+    /// [`BATCH_STACK_LIMIT`]; such builds are rare, and the bound is kept honest rather
+    /// than the release blocks small.
+    pub unoptimized_batch_stack_bytes: usize,
 }
 
 /// A plan that cannot be carried out, with the spec token to blame.
@@ -253,50 +258,45 @@ pub fn budget(
     // Unoptimized builds keep every temporary in its own slot, and each kernel's frame
     // holds its own copy of what it returns: three copies of everything bounds both.
     let train_stack_bytes = 3 * elements * scalar_bytes + STACK_SLACK_BYTES;
-    let debug = block_plan(
-        dag,
-        BLOCK_COPIES.debug * scalar_bytes,
-        BATCH_FIXED_BYTES.debug + train_stack_bytes,
-    );
-    let release = block_plan(
-        dag,
-        BLOCK_COPIES.release * scalar_bytes,
-        BATCH_FIXED_BYTES.release + train_stack_bytes,
-    );
+    let block_bytes = |samples: usize, copies: usize, fixed: usize| {
+        samples * non_input_units(dag) * copies * scalar_bytes + fixed + train_stack_bytes
+    };
+    let block_samples = |copies: usize, fixed: usize| {
+        let mut samples = MAX_BLOCK_SAMPLES;
+        while samples > 1 && block_bytes(samples, copies, fixed) > BATCH_STACK_LIMIT {
+            samples /= 2;
+        }
+        samples
+    };
+    let debug = block_samples(BLOCK_COPIES.debug, BATCH_FIXED_BYTES.debug);
+    let release = block_samples(BLOCK_COPIES.release, BATCH_FIXED_BYTES.release);
     Budget {
         flops_inference,
         flops_train,
         train_stack_bytes,
-        block_samples: PerBuild {
-            debug: debug.0,
-            release: release.0,
-        },
+        block_samples: PerBuild { debug, release },
         batch_stack_bytes: PerBuild {
-            debug: debug.1,
-            release: release.1,
+            debug: block_bytes(debug, BLOCK_COPIES.debug, BATCH_FIXED_BYTES.debug),
+            release: block_bytes(release, BLOCK_COPIES.release, BATCH_FIXED_BYTES.release),
         },
+        unoptimized_batch_stack_bytes: block_bytes(
+            release,
+            BLOCK_COPIES.debug,
+            BATCH_FIXED_BYTES.debug,
+        ),
     }
 }
 
-/// One build's [`Budget::block_samples`] and [`Budget::batch_stack_bytes`]: the largest
-/// power of two up to [`MAX_BLOCK_SAMPLES`] whose block, `bytes_per_unit` for each unit
-/// of every node but the inputs (which a block borrows), fits in [`BATCH_STACK_LIMIT`]
-/// with `other_bytes`, and the bytes of that block and `other_bytes`. One sample, however
-/// wide the layers.
-fn block_plan(dag: &Dag, bytes_per_unit: usize, other_bytes: usize) -> (usize, usize) {
-    let widths: usize = dag
+/// The values one sample of a block keeps, one per unit of every node but the inputs
+/// (which a block borrows); at least one.
+fn non_input_units(dag: &Dag) -> usize {
+    let units: usize = dag
         .graph
         .node_weights()
         .filter(|node| node.op != Op::Input)
         .map(|node| node.width)
         .sum();
-    let per_sample = widths.max(1) * bytes_per_unit;
-    let bytes = |samples: usize| samples * per_sample + other_bytes;
-    let mut samples = MAX_BLOCK_SAMPLES;
-    while samples > 1 && bytes(samples) > BATCH_STACK_LIMIT {
-        samples /= 2;
-    }
-    (samples, bytes(samples))
+    units.max(1)
 }
 
 impl PlanError {
@@ -462,6 +462,19 @@ mod tests {
                 debug: 10 * block + 128 * 1024 + w4.train_stack_bytes,
                 release: 4 * block + 32 * 1024 + w4.train_stack_bytes,
             }
+        );
+        // Without debug assertions but unoptimized: the release block, a debug build's
+        // frames. For a 1,500-wide layer, 1500 + 1500 + 2 + 2 units and the loss's 2
+        // errors, in blocks of 8 and of 32.
+        assert_eq!(w4.unoptimized_batch_stack_bytes, w4.batch_stack_bytes.debug);
+        let wide = budget(quote!(N<8 => relu 1500 => identity 2; loss mse>));
+        assert_eq!(
+            (wide.block_samples.debug, wide.block_samples.release),
+            (8, 32)
+        );
+        assert_eq!(
+            wide.unoptimized_batch_stack_bytes,
+            32 * 3006 * 10 * 4 + 128 * 1024 + wide.train_stack_bytes
         );
         // Within the limit, for any width, unless a block is one sample.
         for width in [1, 64, 500, 1000, 1500, 2048, 3000, 5000, 65536] {

@@ -373,7 +373,7 @@ impl Codegen<'_> {
         let flops_inference = Literal::u64_unsuffixed(budget.flops_inference);
         let flops_train = Literal::u64_unsuffixed(budget.flops_train);
         let stack = self.usize(budget.train_stack_bytes);
-        let batch_stack = super::batch_stack_const(budget.batch_stack_bytes);
+        let batch_stack = super::batch_stack_const(&budget);
         let scalar = self.scalar();
         quote! {
             /// Floating-point operations of one `forward`: `Σ 2·inputs·units` over the

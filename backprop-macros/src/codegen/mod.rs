@@ -159,11 +159,14 @@ pub fn network_block_methods(
 }
 
 /// The `BATCH_STACK_BYTES` const of either macro's network: the plan's bound
-/// ([`plan::Budget::batch_stack_bytes`]) for the kind of build it is compiled in.
-pub fn batch_stack_const(bytes: plan::PerBuild) -> TokenStream {
-    let (debug, release) = (
-        Literal::usize_unsuffixed(bytes.debug),
-        Literal::usize_unsuffixed(bytes.release),
+/// ([`plan::Budget::batch_stack_bytes`]) for the kind of build it is compiled in: debug,
+/// release, or without debug assertions but unoptimized, which the runtime tells
+/// (`kernel::KERNELS_INLINED`).
+pub fn batch_stack_const(budget: &plan::Budget) -> TokenStream {
+    let (debug, release, unoptimized) = (
+        Literal::usize_unsuffixed(budget.batch_stack_bytes.debug),
+        Literal::usize_unsuffixed(budget.batch_stack_bytes.release),
+        Literal::usize_unsuffixed(budget.unoptimized_batch_stack_bytes),
     );
     quote! {
         /// An upper bound on the stack the batch methods use, in bytes, in the kind of
@@ -174,11 +177,15 @@ pub fn batch_stack_const(bytes: plan::PerBuild) -> TokenStream {
         /// (`TRAIN_STACK_BYTES`), and the runtime's loops. `train_batch` takes
         /// `PARAM_BYTES` more for its gradient array, unless its batch is one block of
         /// 32 samples with the update fused (with AVX). Never more than 1.75 MiB unless
-        /// the network's blocks are of one sample.
+        /// the network's blocks are of one sample, or the build has no debug assertions
+        /// and does not optimize (the last value: a release build's block with an
+        /// unoptimized build's frames).
         pub const BATCH_STACK_BYTES: usize = if cfg!(debug_assertions) {
             #debug
-        } else {
+        } else if ::backprop::kernel::KERNELS_INLINED {
             #release
+        } else {
+            #unoptimized
         };
     }
 }

@@ -395,7 +395,7 @@ impl<'a> Graph<'a> {
         let flops_inference = Literal::u64_unsuffixed(self.budget.flops_inference);
         let flops_train = Literal::u64_unsuffixed(self.budget.flops_train);
         let train_stack_bytes = lit(self.budget.train_stack_bytes);
-        let batch_stack = crate::codegen::batch_stack_const(self.budget.batch_stack_bytes);
+        let batch_stack = crate::codegen::batch_stack_const(&self.budget);
         let boxed = crate::codegen::boxed_constructor(name, &scalar, self.params);
         let (from_le_bytes, le_bytes) =
             crate::codegen::le_bytes_methods(&zero, self.params, self.dag.scalar.row().bytes);

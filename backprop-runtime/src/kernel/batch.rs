@@ -36,7 +36,7 @@ const ROWS: usize = if cfg!(target_feature = "avx") { 6 } else { 4 };
 const WIDE_ROWS: usize = ROWS / 2;
 
 /// Whether `T`'s gradient blocks take [`WIDE_ROWS`] rows rather than [`ROWS`].
-#[cfg_attr(not(debug_assertions), inline(always))]
+#[cfg_attr(not(any(debug_assertions, backprop_unoptimized)), inline(always))]
 fn is_wide<T>() -> bool {
     size_of::<T>() > 4
 }
@@ -97,7 +97,7 @@ fn forward_out_of_line<T: Scalar, const IN: usize, const OUT: usize, const B: us
 }
 
 /// Whether [`forward`] takes the dot products ([`forward_dots`]) rather than the tiles.
-#[cfg_attr(not(debug_assertions), inline(always))]
+#[cfg_attr(not(any(debug_assertions, backprop_unoptimized)), inline(always))]
 fn uses_dots<T>() -> bool {
     cfg!(target_feature = "avx") && size_of::<T>() <= 4
 }
@@ -106,7 +106,7 @@ fn uses_dots<T>() -> bool {
 /// element type. `f64` takes the tiles with AVX too: six units' sums over eight samples
 /// are twelve 256-bit registers there (784 × 128 over 32 samples: 37 against 12
 /// GFLOP/s for the dot products, whose blocks hold half as many sums in `f64`).
-#[cfg_attr(not(debug_assertions), inline(always))]
+#[cfg_attr(not(any(debug_assertions, backprop_unoptimized)), inline(always))]
 fn forward<T: Scalar, const IN: usize, const OUT: usize, const B: usize>(
     weights: &[[T; IN]; OUT],
     biases: &[T; OUT],
@@ -121,7 +121,7 @@ fn forward<T: Scalar, const IN: usize, const OUT: usize, const B: usize>(
 
 /// `W·x + b` for each sample as `R × S` blocks of dot products ([`dot_block`]): no
 /// transposition, each chunk of eight inputs loaded once per block.
-#[cfg_attr(not(debug_assertions), inline(always))]
+#[cfg_attr(not(any(debug_assertions, backprop_unoptimized)), inline(always))]
 fn forward_dots<T: Scalar, const IN: usize, const OUT: usize, const B: usize>(
     weights: &[[T; IN]; OUT],
     biases: &[T; OUT],
@@ -143,7 +143,7 @@ const FORWARD_SAMPLES: usize = 4;
 
 /// Adds `W·xₛ` into `z[s]` for each sample: `R` rows × `S` samples at a time; a
 /// sample left over takes the one-sample kernel, whose sums these equal.
-#[cfg_attr(not(debug_assertions), inline(always))]
+#[cfg_attr(not(any(debug_assertions, backprop_unoptimized)), inline(always))]
 fn add_dots<
     T: Scalar,
     const IN: usize,
@@ -171,7 +171,7 @@ fn add_dots<
 /// make one more block, padded by repeating the last of them: a few multiply-adds
 /// thrown away rather than a smaller block, which LLVM compiled to scalar code with
 /// spills (a 784 × 128 layer's two leftover rows took a fifth of its time).
-#[cfg_attr(not(debug_assertions), inline(always))]
+#[cfg_attr(not(any(debug_assertions, backprop_unoptimized)), inline(always))]
 pub(crate) fn add_group_dots<
     T: Scalar,
     const IN: usize,
@@ -195,7 +195,7 @@ pub(crate) fn add_group_dots<
 
 /// Adds the dot products of the first `count` of `rows`, the rows from `first`, with
 /// each sample into `z`.
-#[cfg_attr(not(debug_assertions), inline(always))]
+#[cfg_attr(not(any(debug_assertions, backprop_unoptimized)), inline(always))]
 fn add_rows_dots<T: Scalar, const IN: usize, const OUT: usize, const R: usize, const S: usize>(
     rows: [&[T; IN]; R],
     first: usize,
@@ -228,7 +228,7 @@ fn add_rows_dots<T: Scalar, const IN: usize, const OUT: usize, const R: usize, c
 /// are added in registers ([`Vector::sum_lanes`]) rather than stored and added one by
 /// one: W3's step at batch 1 320–337 against 343–370 ns, at batch 32 8.5–9.0 against
 /// 9.2 µs (x86-64-v3, alternating processes).
-#[cfg_attr(not(debug_assertions), inline(always))]
+#[cfg_attr(not(any(debug_assertions, backprop_unoptimized)), inline(always))]
 pub(crate) fn dot_block<T: Scalar, const IN: usize, const R: usize, const S: usize>(
     rows: [&[T; IN]; R],
     xs: [&[T; IN]; S],
@@ -272,7 +272,7 @@ pub(crate) fn dot_block<T: Scalar, const IN: usize, const R: usize, const S: usi
 
 /// `W·x + b` for each sample, the inputs transposed a tile at a time so that each
 /// weight is broadcast once into a column of [`TILE_SAMPLES`] samples.
-#[cfg_attr(not(debug_assertions), inline(always))]
+#[cfg_attr(not(any(debug_assertions, backprop_unoptimized)), inline(always))]
 fn forward_tiles<T: Scalar, const IN: usize, const OUT: usize, const B: usize>(
     weights: &[[T; IN]; OUT],
     biases: &[T; OUT],
@@ -301,7 +301,7 @@ fn forward_tiles<T: Scalar, const IN: usize, const OUT: usize, const B: usize>(
 const TILE_SAMPLES: usize = 8;
 
 /// [`forward_tiles`] for a group of at most [`TILE_SAMPLES`] samples.
-#[cfg_attr(not(debug_assertions), inline(always))]
+#[cfg_attr(not(any(debug_assertions, backprop_unoptimized)), inline(always))]
 fn forward_group<T: Scalar, const IN: usize, const OUT: usize, const B: usize>(
     weights: &[[T; IN]; OUT],
     biases: &[T; OUT],
@@ -337,7 +337,7 @@ const TILE: usize = 64;
 const TILE_ROWS: usize = 6;
 
 /// `tile[k][s] = xs[s][first + k]`.
-#[cfg_attr(not(debug_assertions), inline(always))]
+#[cfg_attr(not(any(debug_assertions, backprop_unoptimized)), inline(always))]
 fn transpose_tile<T: Scalar, const IN: usize, const B: usize, const K: usize>(
     xs: &[&[T; IN]; B],
     first: usize,
@@ -355,7 +355,7 @@ fn transpose_tile<T: Scalar, const IN: usize, const B: usize, const K: usize>(
 /// Adds `W[:, first..first + K] · X[first..first + K]` into `sums`: the inputs'
 /// columns are transposed into a tile, then [`TILE_ROWS`] units at a time pass
 /// over it.
-#[cfg_attr(not(debug_assertions), inline(always))]
+#[cfg_attr(not(any(debug_assertions, backprop_unoptimized)), inline(always))]
 fn add_tile<T: Scalar, const IN: usize, const OUT: usize, const B: usize, const K: usize>(
     weights: &[[T; IN]; OUT],
     xs: &[&[T; IN]; B],
@@ -380,7 +380,7 @@ fn add_tile<T: Scalar, const IN: usize, const OUT: usize, const B: usize, const 
 }
 
 /// Columns `first..first + K` of each of the `R` rows (`None` past the end).
-#[cfg_attr(not(debug_assertions), inline(always))]
+#[cfg_attr(not(any(debug_assertions, backprop_unoptimized)), inline(always))]
 fn columns<T, const IN: usize, const R: usize, const K: usize>(
     rows: &[[T; IN]; R],
     first: usize,
@@ -397,7 +397,7 @@ fn columns<T, const IN: usize, const R: usize, const K: usize>(
 
 /// The register block: `sums[r] += w[r] · tile`, each weight broadcast once and
 /// multiplied into a whole column of samples.
-#[cfg_attr(not(debug_assertions), inline(always))]
+#[cfg_attr(not(any(debug_assertions, backprop_unoptimized)), inline(always))]
 fn add_tile_rows<T: Scalar, const B: usize, const K: usize, const R: usize>(
     w: [&[T; K]; R],
     tile: &[[T; B]; K],
@@ -433,7 +433,7 @@ pub fn dense_backward_params_batch<T: Scalar, const IN: usize, const OUT: usize,
 /// [`dense_backward_params_batch`] for a gradient scaled as it is added (the mean
 /// over a batch, or plain SGD's `−lr` with the weights as `dw`). `dz` is scaled as
 /// the kernel gathers it, so that no scaled copy of the block's `dz` is made.
-#[cfg_attr(not(debug_assertions), inline(always))]
+#[cfg_attr(not(any(debug_assertions, backprop_unoptimized)), inline(always))]
 pub(crate) fn add_params_gradient<T: Scalar, const IN: usize, const OUT: usize, const B: usize>(
     xs: &[&[T; IN]; B],
     dzs: &[[T; OUT]; B],
@@ -448,7 +448,7 @@ pub(crate) fn add_params_gradient<T: Scalar, const IN: usize, const OUT: usize, 
 }
 
 /// The `len` weights of row `unit` from `column` on (`None` past the end).
-#[cfg_attr(not(debug_assertions), inline(always))]
+#[cfg_attr(not(any(debug_assertions, backprop_unoptimized)), inline(always))]
 pub(crate) fn row_strip<T, const IN: usize, const OUT: usize>(
     weights: &mut [[T; IN]; OUT],
     unit: usize,
@@ -459,7 +459,7 @@ pub(crate) fn row_strip<T, const IN: usize, const OUT: usize>(
 }
 
 /// `Σₛ dzₛ`: the biases' gradient over the block.
-#[cfg_attr(not(debug_assertions), inline(always))]
+#[cfg_attr(not(any(debug_assertions, backprop_unoptimized)), inline(always))]
 pub(crate) fn bias_gradient<T: Scalar, const OUT: usize, const B: usize>(
     dzs: &[[T; OUT]; B],
 ) -> [T; OUT] {
@@ -476,7 +476,7 @@ pub(crate) fn bias_gradient<T: Scalar, const OUT: usize, const B: usize>(
 /// `take(unit, column, sums)` receives the sums for the weights of row `unit` from
 /// `column` on, each exactly once: for an optimizer's `update` (the `Update` sink),
 /// which needs no gradient array.
-#[cfg_attr(not(debug_assertions), inline(always))]
+#[cfg_attr(not(any(debug_assertions, backprop_unoptimized)), inline(always))]
 pub(crate) fn weight_gradient<T: Scalar, const IN: usize, const OUT: usize, const B: usize>(
     xs: &[&[T; IN]; B],
     dzs: &[[T; OUT]; B],
@@ -489,7 +489,7 @@ pub(crate) fn weight_gradient<T: Scalar, const IN: usize, const OUT: usize, cons
 /// Adds `scale · Σₛ dzₛ·xₛᵀ` into `dst`, each strip of sums as it is made. `dst` is a
 /// gradient array, or (with `scale` times `−lr`) the weights themselves, for plain
 /// SGD.
-#[cfg_attr(not(debug_assertions), inline(always))]
+#[cfg_attr(not(any(debug_assertions, backprop_unoptimized)), inline(always))]
 pub(crate) fn add_weight_gradient<T: Scalar, const IN: usize, const OUT: usize, const B: usize>(
     xs: &[&[T; IN]; B],
     dzs: &[[T; OUT]; B],
@@ -512,7 +512,7 @@ trait StripSink<T: Scalar> {
 struct Take<F>(F);
 
 impl<T: Scalar, F: FnMut(usize, usize, &[T])> StripSink<T> for Take<F> {
-    #[cfg_attr(not(debug_assertions), inline(always))]
+    #[cfg_attr(not(any(debug_assertions, backprop_unoptimized)), inline(always))]
     fn strip(&mut self, unit: usize, column: usize, sums: &[T::Vector; STRIP_VECTORS]) {
         // The sums go out as a copy: were the accumulators themselves lent to an
         // optimizer's `update`, they could not stay in registers (measured: 30×
@@ -524,7 +524,7 @@ impl<T: Scalar, F: FnMut(usize, usize, &[T])> StripSink<T> for Take<F> {
         (self.0)(unit, column, &values);
     }
 
-    #[cfg_attr(not(debug_assertions), inline(always))]
+    #[cfg_attr(not(any(debug_assertions, backprop_unoptimized)), inline(always))]
     fn tail(&mut self, unit: usize, column: usize, sums: &[T]) {
         (self.0)(unit, column, sums);
     }
@@ -534,7 +534,7 @@ impl<T: Scalar, F: FnMut(usize, usize, &[T])> StripSink<T> for Take<F> {
 struct AddInto<'a, T, const IN: usize, const OUT: usize>(&'a mut [[T; IN]; OUT]);
 
 impl<T: Scalar, const IN: usize, const OUT: usize> StripSink<T> for AddInto<'_, T, IN, OUT> {
-    #[cfg_attr(not(debug_assertions), inline(always))]
+    #[cfg_attr(not(any(debug_assertions, backprop_unoptimized)), inline(always))]
     fn strip(&mut self, unit: usize, column: usize, sums: &[T::Vector; STRIP_VECTORS]) {
         let Some(strip) = row_strip(self.0, unit, column, GRADIENT_STRIP) else {
             return;
@@ -544,7 +544,7 @@ impl<T: Scalar, const IN: usize, const OUT: usize> StripSink<T> for AddInto<'_, 
         }
     }
 
-    #[cfg_attr(not(debug_assertions), inline(always))]
+    #[cfg_attr(not(any(debug_assertions, backprop_unoptimized)), inline(always))]
     fn tail(&mut self, unit: usize, column: usize, sums: &[T]) {
         let row = row_strip(self.0, unit, column, sums.len());
         for (w, &sum) in row.unwrap_or_default().iter_mut().zip(sums) {
@@ -555,7 +555,7 @@ impl<T: Scalar, const IN: usize, const OUT: usize> StripSink<T> for AddInto<'_, 
 
 /// The weight gradient `scale · Σₛ dzₛ·xₛᵀ`, made a strip at a time and handed to
 /// `sink`: [`ROWS`] rows at a time ([`WIDE_ROWS`] for `f64`), then two and one.
-#[cfg_attr(not(debug_assertions), inline(always))]
+#[cfg_attr(not(any(debug_assertions, backprop_unoptimized)), inline(always))]
 fn gradient_strips<T: Scalar, const IN: usize, const OUT: usize, const B: usize>(
     xs: &[&[T; IN]; B],
     dzs: &[[T; OUT]; B],
@@ -570,7 +570,7 @@ fn gradient_strips<T: Scalar, const IN: usize, const OUT: usize, const B: usize>
 }
 
 /// [`gradient_strips`] `R` rows at a time, then two and one.
-#[cfg_attr(not(debug_assertions), inline(always))]
+#[cfg_attr(not(any(debug_assertions, backprop_unoptimized)), inline(always))]
 fn gradient_strips_in<
     T: Scalar,
     const IN: usize,
@@ -599,7 +599,7 @@ fn gradient_strips_in<
 
 /// [`gradient_strips`] for the `R` rows from `first`. The loops over the rows have `R`
 /// steps, a constant, so that the sums stay in registers.
-#[cfg_attr(not(debug_assertions), inline(always))]
+#[cfg_attr(not(any(debug_assertions, backprop_unoptimized)), inline(always))]
 fn rows_gradient<T: Scalar, const IN: usize, const OUT: usize, const B: usize, const R: usize>(
     first: usize,
     xs: &[&[T; IN]; B],
@@ -632,7 +632,7 @@ const STRIP_VECTORS: usize = GRADIENT_STRIP / LANES;
 /// weight gradient. Each sample's strip of input is loaded once for all the rows and
 /// each `dz` broadcast once for the strip; the sums are vectors, so that they stay in
 /// registers however the caller is compiled (see [`crate::vector`]).
-#[cfg_attr(not(debug_assertions), inline(always))]
+#[cfg_attr(not(any(debug_assertions, backprop_unoptimized)), inline(always))]
 fn strip_sums<T: Scalar, const IN: usize, const B: usize, const R: usize>(
     xs: &[&[T; IN]; B],
     rows: &[[T; R]; B],
@@ -659,7 +659,7 @@ fn strip_sums<T: Scalar, const IN: usize, const B: usize, const R: usize>(
 
 /// `Σₛ rows[s][r] · xₛ[done..]`: row `r`'s sums for the inputs past the last whole
 /// strip (fewer than [`GRADIENT_STRIP`]; the rest of the array is zero).
-#[cfg_attr(not(debug_assertions), inline(always))]
+#[cfg_attr(not(any(debug_assertions, backprop_unoptimized)), inline(always))]
 fn tail_sums<T: Scalar, const IN: usize, const B: usize, const R: usize>(
     xs: &[&[T; IN]; B],
     rows: &[[T; R]; B],
@@ -679,7 +679,7 @@ fn tail_sums<T: Scalar, const IN: usize, const B: usize, const R: usize>(
 /// `scale · dzₛ[first..first + R]` for each sample (zero past the last row, where the
 /// callers never reach): the rows' gradients, gathered once so that the kernel's inner
 /// loops index nothing, and scaled as they are gathered.
-#[cfg_attr(not(debug_assertions), inline(always))]
+#[cfg_attr(not(any(debug_assertions, backprop_unoptimized)), inline(always))]
 fn dzs_of_rows<T: Scalar, const OUT: usize, const B: usize, const R: usize>(
     first: usize,
     dzs: &[[T; OUT]; B],
@@ -718,7 +718,7 @@ pub fn dense_input_gradient_batch<T: Scalar, const IN: usize, const OUT: usize, 
 }
 
 /// References to each row of `rows`: the form the batch kernels take their inputs in.
-#[cfg_attr(not(debug_assertions), inline(always))]
+#[cfg_attr(not(any(debug_assertions, backprop_unoptimized)), inline(always))]
 pub fn rows<T, const N: usize, const B: usize>(rows: &[[T; N]; B]) -> [&[T; N]; B] {
     rows.each_ref()
 }

@@ -39,7 +39,7 @@ pub fn softmax<T: Scalar, const N: usize>(z: &[T; N]) -> [T; N] {
 }
 
 /// The largest element, ignoring NaN (which then poisons the sum that follows).
-#[cfg_attr(not(debug_assertions), inline(always))]
+#[cfg_attr(not(any(debug_assertions, backprop_unoptimized)), inline(always))]
 fn max<T: Scalar, const N: usize>(z: &[T; N]) -> T {
     let mut max = z.first().copied().unwrap_or(T::ZERO);
     for &z in z {
@@ -208,7 +208,7 @@ pub fn cross_entropy_with_logits_rows<T: Scalar, const N: usize, const B: usize>
 }
 
 /// Sample `s`'s loss and gradient from `one`, summed and collected over `B` samples.
-#[cfg_attr(not(debug_assertions), inline(always))]
+#[cfg_attr(not(any(debug_assertions, backprop_unoptimized)), inline(always))]
 fn rows<T: Scalar, const N: usize, const B: usize>(
     mut one: impl FnMut(usize) -> (T, [T; N]),
 ) -> (T, [[T; N]; B]) {

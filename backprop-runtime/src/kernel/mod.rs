@@ -19,12 +19,13 @@
 //!   gradient array ([`Accumulate`], for `backward`) or handed straight to an
 //!   optimizer ([`Update`], for `train_step`).
 //!
-//! The batch kernels' register tiles are forced inline in optimized builds only
-//! (`cfg_attr(not(debug_assertions), inline(always))`). An unoptimized build gives every
-//! local of every inlined copy a stack slot of its own, so forcing them inline there
-//! summed the tiles of every layer into one frame: 692 KiB for the backward pass of an
-//! eleven-layer network of 8-wide layers with x86-64-v3, 63 KiB more for each layer.
-//! Called, each kernel's frame is freed before the next one's.
+//! The batch kernels' register tiles are forced inline only in builds that optimize the
+//! runtime and have no debug assertions ([`KERNELS_INLINED`]; the build script tells
+//! the optimization level, which no `cfg` of the language does). An unoptimized build
+//! gives every local of every inlined copy a stack slot of its own, so forcing them
+//! inline there summed the tiles of every layer into one frame: 692 KiB for the backward
+//! pass of an eleven-layer network of 8-wide layers with x86-64-v3, 63 KiB more for each
+//! layer. Called, each kernel's frame is freed before the next one's.
 
 pub mod batch;
 pub mod combine;
@@ -50,6 +51,15 @@ pub use loss::{
 };
 pub use sink::{Accumulate, GradientSink, Update};
 pub use view::{layer, layer_mut, segment, segment_mut};
+
+/// Whether this build forces the batch kernels inline: it optimizes the runtime
+/// (`opt-level` above 0) and has no debug assertions, as `cargo build --release` does.
+///
+/// A generated network's `BATCH_STACK_BYTES` reads it: in a build without debug
+/// assertions whose kernels are not inlined (a profile with `debug-assertions = false`
+/// and `opt-level = 0`, say), the batch methods' frames are an unoptimized build's, and
+/// the bound counts them so.
+pub const KERNELS_INLINED: bool = cfg!(not(any(debug_assertions, backprop_unoptimized)));
 
 /// A deterministic, irregular fill for kernel tests: no two neighbours alike, signs mixed.
 #[cfg(test)]

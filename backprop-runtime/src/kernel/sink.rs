@@ -34,7 +34,7 @@ pub trait GradientSink<T: Scalar, const N: usize> {
     /// fold its rate into the inputs, which are known before the backward pass
     /// begins, and so take one multiplication off the path from the loss to the
     /// updated weights that the next step starts from ([`Update`] does).
-    #[cfg_attr(not(debug_assertions), inline(always))]
+    #[cfg_attr(not(any(debug_assertions, backprop_unoptimized)), inline(always))]
     fn accept_products<const OFFSET: usize, const LEN: usize>(
         &mut self,
         factors: &[T; LEN],
@@ -63,7 +63,7 @@ pub trait GradientSink<T: Scalar, const N: usize> {
     /// takes the sum of the samples' parameter gradients and returns each sample's
     /// input gradient, from the weights as they were before this pass (computed before
     /// [`dense_params_batch`](Self::dense_params_batch) may change them).
-    #[cfg_attr(not(debug_assertions), inline(always))]
+    #[cfg_attr(not(any(debug_assertions, backprop_unoptimized)), inline(always))]
     fn dense_batch<const OFFSET: usize, const IN: usize, const OUT: usize, const B: usize>(
         &mut self,
         xs: [&[T; IN]; B],
@@ -109,25 +109,25 @@ impl<'a, T: Scalar, const N: usize> Accumulate<'a, T, N> {
     }
 
     /// The parameters the gradients are of, for as long as the sink borrows them.
-    #[cfg_attr(not(debug_assertions), inline(always))]
+    #[cfg_attr(not(any(debug_assertions, backprop_unoptimized)), inline(always))]
     pub fn params(&self) -> &'a [T; N] {
         self.params
     }
 
     /// `dz` times the sink's scale, when that is not 1.
-    #[cfg_attr(not(debug_assertions), inline(always))]
+    #[cfg_attr(not(any(debug_assertions, backprop_unoptimized)), inline(always))]
     fn scaled_gradient<const OUT: usize>(&self, dz: &[T; OUT]) -> [T; OUT] {
         dz.map(|d| d * self.scale)
     }
 }
 
 impl<T: Scalar, const N: usize> GradientSink<T, N> for Accumulate<'_, T, N> {
-    #[cfg_attr(not(debug_assertions), inline(always))]
+    #[cfg_attr(not(any(debug_assertions, backprop_unoptimized)), inline(always))]
     fn params(&self) -> &[T; N] {
         self.params
     }
 
-    #[cfg_attr(not(debug_assertions), inline(always))]
+    #[cfg_attr(not(any(debug_assertions, backprop_unoptimized)), inline(always))]
     fn accept<const OFFSET: usize, const LEN: usize>(&mut self, grads: &[T; LEN]) {
         let scale = self.scale;
         let sums = segment_mut::<OFFSET, LEN, T, N>(self.grads);
@@ -142,7 +142,7 @@ impl<T: Scalar, const N: usize> GradientSink<T, N> for Accumulate<'_, T, N> {
         }
     }
 
-    #[cfg_attr(not(debug_assertions), inline(always))]
+    #[cfg_attr(not(any(debug_assertions, backprop_unoptimized)), inline(always))]
     fn dense<const OFFSET: usize, const IN: usize, const OUT: usize>(
         &mut self,
         x: &[T; IN],
@@ -159,7 +159,7 @@ impl<T: Scalar, const N: usize> GradientSink<T, N> for Accumulate<'_, T, N> {
         dx
     }
 
-    #[cfg_attr(not(debug_assertions), inline(always))]
+    #[cfg_attr(not(any(debug_assertions, backprop_unoptimized)), inline(always))]
     fn dense_params<const OFFSET: usize, const IN: usize, const OUT: usize>(
         &mut self,
         x: &[T; IN],
@@ -170,7 +170,7 @@ impl<T: Scalar, const N: usize> GradientSink<T, N> for Accumulate<'_, T, N> {
         dense_backward_params(x, &dz, dw, db);
     }
 
-    #[cfg_attr(not(debug_assertions), inline(always))]
+    #[cfg_attr(not(any(debug_assertions, backprop_unoptimized)), inline(always))]
     fn dense_params_batch<
         const OFFSET: usize,
         const IN: usize,
@@ -235,19 +235,19 @@ impl<'a, T: Scalar, O, const N: usize> Update<'a, T, O, N> {
     }
 
     /// Whether the gradient the pass sends is the one the optimizer gets.
-    #[cfg_attr(not(debug_assertions), inline(always))]
+    #[cfg_attr(not(any(debug_assertions, backprop_unoptimized)), inline(always))]
     fn is_plain(&self) -> bool {
         self.scale == T::ONE && self.earlier.is_none()
     }
 }
 
 impl<T: Scalar, O: Optimizer<[T; N]>, const N: usize> GradientSink<T, N> for Update<'_, T, O, N> {
-    #[cfg_attr(not(debug_assertions), inline(always))]
+    #[cfg_attr(not(any(debug_assertions, backprop_unoptimized)), inline(always))]
     fn params(&self) -> &[T; N] {
         self.params
     }
 
-    #[cfg_attr(not(debug_assertions), inline(always))]
+    #[cfg_attr(not(any(debug_assertions, backprop_unoptimized)), inline(always))]
     fn accept<const OFFSET: usize, const LEN: usize>(&mut self, grads: &[T; LEN]) {
         let params = segment_mut::<OFFSET, LEN, T, N>(self.params);
         update_from(
@@ -260,7 +260,7 @@ impl<T: Scalar, O: Optimizer<[T; N]>, const N: usize> GradientSink<T, N> for Upd
         );
     }
 
-    #[cfg_attr(not(debug_assertions), inline(always))]
+    #[cfg_attr(not(any(debug_assertions, backprop_unoptimized)), inline(always))]
     fn accept_products<const OFFSET: usize, const LEN: usize>(
         &mut self,
         factors: &[T; LEN],
@@ -283,7 +283,7 @@ impl<T: Scalar, O: Optimizer<[T; N]>, const N: usize> GradientSink<T, N> for Upd
         self.accept::<OFFSET, LEN>(&products(factors, inputs));
     }
 
-    #[cfg_attr(not(debug_assertions), inline(always))]
+    #[cfg_attr(not(any(debug_assertions, backprop_unoptimized)), inline(always))]
     fn dense<const OFFSET: usize, const IN: usize, const OUT: usize>(
         &mut self,
         x: &[T; IN],
@@ -297,7 +297,7 @@ impl<T: Scalar, O: Optimizer<[T; N]>, const N: usize> GradientSink<T, N> for Upd
         dx
     }
 
-    #[cfg_attr(not(debug_assertions), inline(always))]
+    #[cfg_attr(not(any(debug_assertions, backprop_unoptimized)), inline(always))]
     fn dense_params<const OFFSET: usize, const IN: usize, const OUT: usize>(
         &mut self,
         x: &[T; IN],
@@ -310,7 +310,7 @@ impl<T: Scalar, O: Optimizer<[T; N]>, const N: usize> GradientSink<T, N> for Upd
         self.update_layer::<OFFSET, IN, OUT>(x, dz, None);
     }
 
-    #[cfg_attr(not(debug_assertions), inline(always))]
+    #[cfg_attr(not(any(debug_assertions, backprop_unoptimized)), inline(always))]
     fn dense_params_batch<
         const OFFSET: usize,
         const IN: usize,
@@ -364,7 +364,7 @@ impl<T: Scalar, O: Optimizer<[T; N]>, const N: usize> GradientSink<T, N> for Upd
 /// Hands `optimizer` the gradient `earlier[offset..] + scale · grads` for `params`,
 /// [`STRIP`] values at a time so that the stack stays small whatever the length; the
 /// plain gradient, with plain SGD, is stepped in place.
-#[cfg_attr(not(debug_assertions), inline(always))]
+#[cfg_attr(not(any(debug_assertions, backprop_unoptimized)), inline(always))]
 fn update_from<T: Scalar, O: Optimizer<[T; N]>, const N: usize>(
     optimizer: &mut O,
     earlier: Option<&[T; N]>,
@@ -404,7 +404,7 @@ fn update_from<T: Scalar, O: Optimizer<[T; N]>, const N: usize>(
 }
 
 /// `factors[i] · inputs[i]` for each `i`.
-#[cfg_attr(not(debug_assertions), inline(always))]
+#[cfg_attr(not(any(debug_assertions, backprop_unoptimized)), inline(always))]
 fn products<T: Scalar, const LEN: usize>(factors: &[T; LEN], inputs: &[T; LEN]) -> [T; LEN] {
     let mut products = *factors;
     for (product, &input) in products.iter_mut().zip(inputs) {
@@ -433,7 +433,7 @@ impl<T: Scalar, O: Optimizer<[T; N]>, const N: usize> Update<'_, T, O, N> {
     /// Updates the dense layer at `OFFSET` from its input `x` and `dz`, row by row,
     /// adding into `dx`, when given, the input's gradient from each row's weights as
     /// they were before this step's update; then the biases.
-    #[cfg_attr(not(debug_assertions), inline(always))]
+    #[cfg_attr(not(any(debug_assertions, backprop_unoptimized)), inline(always))]
     fn update_layer<const OFFSET: usize, const IN: usize, const OUT: usize>(
         &mut self,
         x: &[T; IN],
@@ -467,7 +467,7 @@ const UPDATE_ROWS: usize = 4;
 
 /// A dense layer's plain SGD step, `θ ← rate·g + θ`, from its input `x` and `dz`,
 /// adding into `dx`, when given, the input's gradient from the weights before the step.
-#[cfg_attr(not(debug_assertions), inline(always))]
+#[cfg_attr(not(any(debug_assertions, backprop_unoptimized)), inline(always))]
 fn descend_layer<T: Scalar, const IN: usize, const OUT: usize>(
     rate: T,
     weights: &mut [[T; IN]; OUT],
@@ -500,7 +500,7 @@ fn descend_layer<T: Scalar, const IN: usize, const OUT: usize>(
 
 /// Steps `R` rows of weights by plain SGD, `w ← (rate·d)·x + w`, adding each row's
 /// `d·w` (the weights before the step) into `dx` in row order.
-#[cfg_attr(not(debug_assertions), inline(always))]
+#[cfg_attr(not(any(debug_assertions, backprop_unoptimized)), inline(always))]
 fn update_rows<T: Scalar, const IN: usize, const R: usize>(
     rows: &mut [[T; IN]; R],
     d: &[T; R],
