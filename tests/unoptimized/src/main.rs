@@ -1,0 +1,93 @@
+//! Runs every batch method of two networks on a thread whose whole stack is the
+//! network's `BATCH_STACK_BYTES` plus the thread's own, in a build without debug
+//! assertions that does not optimize (this crate's dev profile). Exits with an error, or
+//! aborts on a stack overflow, if the bound does not hold.
+//!
+//! Before the runtime told unoptimized builds apart from debug ones, this overflowed:
+//! the kernels were forced inline into unoptimized code, where their frames add up over
+//! the deep network's eleven layers, past even this build's bound with x86-64-v3, and
+//! on the default target past the release bound the network then had (243 KiB against
+//! 153). The `f64` network's release blocks, unoptimized, outgrow its release bound with
+//! x86-64-v3 (819 against 780 KiB, BENCHMARKS.md, Memory), though not by more than the
+//! thread's allowance here.
+
+use backprop::optim::Sgd;
+use backprop::{Array, Network, Scalar, mlp};
+
+mlp!(Deep<8 => relu 8 => relu 8 => relu 8 => relu 8 => relu 8 => relu 8 => relu 8 => relu 8 => relu 8 => relu 8 => sigmoid 4; loss mse>);
+mlp!(Broad<12 => tanh 350 => identity 3; loss mse; scalar f64>);
+
+/// What a spawned thread takes of its stack before any of the network's methods run.
+const THREAD_ALLOWANCE: usize = 32 * 1024;
+
+/// Samples in a batch: a block of 32, one of 16 and one sample with AVX.
+const SAMPLES: usize = 49;
+
+/// Every batch method of `$net` on a thread of `$net::BATCH_STACK_BYTES` plus
+/// [`THREAD_ALLOWANCE`]; `train_batch` with `PARAM_BYTES` more.
+macro_rules! within_budget {
+    ($net:ident) => {{
+        let batch = samples::<$net>();
+        let budget = $net::BATCH_STACK_BYTES;
+        let batch = on_a_stack_of(budget + THREAD_ALLOWANCE, move || {
+            let mut net = $net::new_boxed(1);
+            let mut opt = Sgd::new_boxed(Scalar::from_f64(0.01));
+            let mut grads = <$net as Network>::Params::boxed_zeros();
+            let xs: Vec<_> = batch.iter().map(|(x, _)| *x).collect();
+            let targets: Vec<_> = batch.iter().map(|(_, t)| *t).collect();
+            let classes: Vec<usize> = (0..SAMPLES).map(|s| s % $net::OUTPUTS).collect();
+            let mut ys = vec![<$net as Network>::Output::zeros(); SAMPLES];
+            net.accumulate(&batch, &mut grads);
+            net.backward_batch(&xs, &targets, &mut grads)
+                .expect("as many targets as inputs");
+            net.backward_batch_classes(&xs, &classes, &mut grads)
+                .expect("classes below OUTPUTS");
+            net.forward_batch(&xs, &mut ys)
+                .expect("as many outputs as inputs");
+            net.train_batch_with(&batch, &mut opt, &mut grads);
+            batch
+        });
+        on_a_stack_of(budget + $net::PARAM_BYTES + THREAD_ALLOWANCE, move || {
+            let mut net = $net::new_boxed(1);
+            let mut opt = Sgd::new_boxed(Scalar::from_f64(0.01));
+            net.train_batch(&batch, &mut opt);
+        });
+        println!(
+            "{}: every batch method within {budget} bytes",
+            stringify!($net)
+        );
+    }};
+}
+
+// The profile under test: no debug assertions, no optimization.
+const _: () = assert!(!cfg!(debug_assertions) && !backprop::kernel::KERNELS_INLINED);
+
+fn main() {
+    within_budget!(Deep);
+    within_budget!(Broad);
+}
+
+/// [`SAMPLES`] samples for `N`, inputs in [−0.4, 0.6), one-hot targets.
+fn samples<N: Network>() -> Vec<(N::Input, N::Output)> {
+    (0..SAMPLES)
+        .map(|s| {
+            let mut input = N::Input::zeros();
+            for (j, value) in input.as_mut().iter_mut().enumerate() {
+                *value = N::Scalar::from_f64(((s * 7 + j) % 11) as f64 / 11.0 - 0.4);
+            }
+            let mut target = N::Output::zeros();
+            target.as_mut()[s % N::OUTPUTS] = N::Scalar::ONE;
+            (input, target)
+        })
+        .collect()
+}
+
+/// Runs `work` on a thread whose whole stack is `bytes`.
+fn on_a_stack_of<R: Send + 'static>(bytes: usize, work: impl FnOnce() -> R + Send + 'static) -> R {
+    std::thread::Builder::new()
+        .stack_size(bytes)
+        .spawn(work)
+        .expect("the thread starts")
+        .join()
+        .expect("the thread finishes")
+}
