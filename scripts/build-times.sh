@@ -104,8 +104,8 @@ expansion_millis() {
   done | awk 'NR == 1 || $1 < best { best = $1 } END { printf "%.1f", best * 1000 }'
 }
 
-# Non-blank lines of the probe crate's expansion, formatted, without the prelude and the calling
-# functions.
+# Non-blank lines of the probe crate's expansion, formatted, without the prelude and
+# the calling functions.
 expanded_lines() {
   unstable rustc -q --profile check -- -Z unpretty=expanded > "$work/expanded.rs" 2>/dev/null
   rustfmt --edition 2024 "$work/expanded.rs"
