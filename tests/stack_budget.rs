@@ -8,21 +8,11 @@ use backprop::optim::Adam;
 use backprop::storage::Boxed;
 use backprop::{Network, Scalar, Storage};
 
+#[path = "support/stack.rs"]
+mod stack;
+use stack::{THREAD_ALLOWANCE, every_batch_method, on_a_stack_of};
+
 mlp!(Wide<256 => relu 256 => relu 256 => identity 10; loss mse>);
-
-/// What a thread needs before it runs any of our code: its start-up and the closure.
-const THREAD_ALLOWANCE: usize = 32 * 1024;
-
-/// Runs `work` on a thread whose whole stack is `bytes`: if `work` needs more, the
-/// thread overflows its stack and the test aborts.
-fn on_a_stack_of<R: Send + 'static>(bytes: usize, work: impl FnOnce() -> R + Send + 'static) -> R {
-    std::thread::Builder::new()
-        .stack_size(bytes)
-        .spawn(work)
-        .expect("the thread starts")
-        .join()
-        .expect("the thread finishes")
-}
 
 backprop::graph!(WideGraph<
     input x[256];
@@ -256,23 +246,7 @@ where
     let (net, opt, batch) = on_a_stack_of(budget + THREAD_ALLOWANCE, move || {
         let (mut net, mut opt) = (net, opt);
         let mut grads = <N::Params as backprop::Array<N::Scalar>>::boxed_zeros();
-        let xs: Vec<N::Input> = batch.iter().map(|(x, _)| *x).collect();
-        let targets: Vec<N::Output> = batch.iter().map(|(_, t)| *t).collect();
-        let classes: Vec<usize> = (0..batch.len()).map(|s| s % N::OUTPUTS).collect();
-        let mut ys = vec![<N::Output as backprop::Array<N::Scalar>>::zeros(); batch.len()];
-        net.accumulate(&batch, &mut grads);
-        net.backward_batch(&xs, &targets, &mut grads)
-            .expect("as many targets as inputs");
-        net.backward_batch_classes(&xs, &classes, &mut grads)
-            .expect("classes below OUTPUTS");
-        net.forward_batch(&xs, &mut ys)
-            .expect("as many outputs as inputs");
-        assert!(
-            ys.iter()
-                .flat_map(|y| y.as_ref())
-                .all(|v| v.to_f64().is_finite())
-        );
-        net.train_batch_with(&batch, &mut opt, &mut grads);
+        every_batch_method(&mut net, &mut opt, &mut grads, &batch);
         (net, opt, batch)
     });
     let stepped = budget + N::PARAMS * core::mem::size_of::<N::Scalar>();

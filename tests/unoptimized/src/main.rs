@@ -17,8 +17,9 @@ use backprop::{Array, Network, Scalar, mlp};
 mlp!(Deep<8 => relu 8 => relu 8 => relu 8 => relu 8 => relu 8 => relu 8 => relu 8 => relu 8 => relu 8 => relu 8 => sigmoid 4; loss mse>);
 mlp!(Broad<12 => tanh 350 => identity 3; loss mse; scalar f64>);
 
-/// What a spawned thread takes of its stack before any of the network's methods run.
-const THREAD_ALLOWANCE: usize = 32 * 1024;
+#[path = "../../support/stack.rs"]
+mod stack;
+use stack::{THREAD_ALLOWANCE, every_batch_method, on_a_stack_of};
 
 /// Samples in a batch: a block of 32, one of 16 and one sample with AVX.
 const SAMPLES: usize = 49;
@@ -33,18 +34,7 @@ macro_rules! within_budget {
             let mut net = $net::new_boxed(1);
             let mut opt = Sgd::new_boxed(Scalar::from_f64(0.01));
             let mut grads = <$net as Network>::Params::boxed_zeros();
-            let xs: Vec<_> = batch.iter().map(|(x, _)| *x).collect();
-            let targets: Vec<_> = batch.iter().map(|(_, t)| *t).collect();
-            let classes: Vec<usize> = (0..SAMPLES).map(|s| s % $net::OUTPUTS).collect();
-            let mut ys = vec![<$net as Network>::Output::zeros(); SAMPLES];
-            net.accumulate(&batch, &mut grads);
-            net.backward_batch(&xs, &targets, &mut grads)
-                .expect("as many targets as inputs");
-            net.backward_batch_classes(&xs, &classes, &mut grads)
-                .expect("classes below OUTPUTS");
-            net.forward_batch(&xs, &mut ys)
-                .expect("as many outputs as inputs");
-            net.train_batch_with(&batch, &mut opt, &mut grads);
+            every_batch_method(&mut net, &mut opt, &mut grads, &batch);
             batch
         });
         on_a_stack_of(budget + $net::PARAM_BYTES + THREAD_ALLOWANCE, move || {
@@ -80,14 +70,4 @@ fn samples<N: Network>() -> Vec<(N::Input, N::Output)> {
             (input, target)
         })
         .collect()
-}
-
-/// Runs `work` on a thread whose whole stack is `bytes`.
-fn on_a_stack_of<R: Send + 'static>(bytes: usize, work: impl FnOnce() -> R + Send + 'static) -> R {
-    std::thread::Builder::new()
-        .stack_size(bytes)
-        .spawn(work)
-        .expect("the thread starts")
-        .join()
-        .expect("the thread finishes")
 }
