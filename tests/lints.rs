@@ -3,19 +3,12 @@
 //! under `#![deny(clippy::all, clippy::pedantic, clippy::nursery, missing_docs,
 //! unreachable_pub, warnings)]`.
 
-use std::path::Path;
-use std::process::Command;
+#[path = "support/nested.rs"]
+mod nested;
 
 #[test]
 fn generated_code_passes_the_strictest_lints() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let output = Command::new(env!("CARGO"))
-        .args(["clippy", "--quiet", "--manifest-path"])
-        .arg(root.join("tests/lints/Cargo.toml"))
-        .arg("--target-dir")
-        .arg(root.join("target/lints-check"))
-        .output()
-        .expect("cargo runs");
+    let output = nested::cargo_on("lints", "clippy");
     assert!(
         output.status.success(),
         "clippy found lints in generated code (or is not installed: `rustup component add clippy`):\n{}",

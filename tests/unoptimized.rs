@@ -3,19 +3,12 @@
 //! profile turns debug assertions off, which puts two networks' batch methods on threads
 //! of exactly their bound.
 
-use std::path::Path;
-use std::process::Command;
+#[path = "support/nested.rs"]
+mod nested;
 
 #[test]
 fn batch_methods_fit_their_bound_unoptimized_without_debug_assertions() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let output = Command::new(env!("CARGO"))
-        .args(["run", "--quiet", "--manifest-path"])
-        .arg(root.join("tests/unoptimized/Cargo.toml"))
-        .arg("--target-dir")
-        .arg(root.join("target/unoptimized-check"))
-        .output()
-        .expect("cargo runs");
+    let output = nested::cargo_on("unoptimized", "run");
     assert!(
         output.status.success(),
         "the batch methods outgrew BATCH_STACK_BYTES ({}):\n{}",
