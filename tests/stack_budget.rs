@@ -10,7 +10,7 @@ use backprop::{Network, Scalar, Storage};
 
 #[path = "support/stack.rs"]
 mod stack;
-use stack::{THREAD_ALLOWANCE, every_batch_method, on_a_stack_of};
+use stack::{THREAD_ALLOWANCE, every_batch_method, on_a_stack_of, samples};
 
 mlp!(Wide<256 => relu 256 => relu 256 => identity 10; loss mse>);
 
@@ -207,20 +207,6 @@ const BATCH: usize = 49;
 /// Samples for wide networks, whose block methods run a block of 32 as several smaller
 /// ones: one such block and one sample, and fewer samples through slow debug kernels.
 const WIDE_BATCH: usize = 33;
-
-/// `count` samples for `N`, sample `s` of class `s % OUTPUTS` (its one-hot target).
-fn samples<N: Network>(
-    count: usize,
-    input: impl Fn(usize) -> N::Input,
-) -> Vec<(N::Input, N::Output)> {
-    (0..count)
-        .map(|s| {
-            let mut target = <N::Output as backprop::Array<N::Scalar>>::zeros();
-            target.as_mut()[s % N::OUTPUTS] = Scalar::ONE;
-            (input(s), target)
-        })
-        .collect()
-}
 
 /// Every batch method of `net` on `batch`, on a thread whose whole stack is `budget`
 /// (the network's `BATCH_STACK_BYTES`) plus the thread's allowance: `accumulate`,

@@ -258,8 +258,9 @@ pub fn budget(
     // Unoptimized builds keep every temporary in its own slot, and each kernel's frame
     // holds its own copy of what it returns: three copies of everything bounds both.
     let train_stack_bytes = 3 * elements * scalar_bytes + STACK_SLACK_BYTES;
+    let units = non_input_units(dag);
     let block_bytes = |samples: usize, copies: usize, fixed: usize| {
-        samples * non_input_units(dag) * copies * scalar_bytes + fixed + train_stack_bytes
+        samples * units * copies * scalar_bytes + fixed + train_stack_bytes
     };
     let block_samples = |copies: usize, fixed: usize| {
         let mut samples = MAX_BLOCK_SAMPLES;

@@ -20,6 +20,20 @@ pub fn on_a_stack_of<R: Send + 'static>(
         .expect("the thread finishes")
 }
 
+/// `count` samples for `N`, sample `s` of class `s % OUTPUTS` (its one-hot target).
+pub fn samples<N: Network>(
+    count: usize,
+    input: impl Fn(usize) -> N::Input,
+) -> Vec<(N::Input, N::Output)> {
+    (0..count)
+        .map(|s| {
+            let mut target = N::Output::zeros();
+            target.as_mut()[s % N::OUTPUTS] = N::Scalar::ONE;
+            (input(s), target)
+        })
+        .collect()
+}
+
 /// Every batch method of `net` on `batch`, in turn, on the caller's stack:
 /// `accumulate`, `backward_batch`, `backward_batch_classes` and `forward_batch` (whose
 /// outputs must be finite) into `grads`, then a `train_batch_with` step.

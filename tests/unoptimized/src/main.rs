@@ -19,7 +19,7 @@ mlp!(Broad<12 => tanh 350 => identity 3; loss mse; scalar f64>);
 
 #[path = "../../support/stack.rs"]
 mod stack;
-use stack::{THREAD_ALLOWANCE, every_batch_method, on_a_stack_of};
+use stack::{THREAD_ALLOWANCE, every_batch_method, on_a_stack_of, samples};
 
 /// Samples in a batch: a block of 32, one of 16 and one sample with AVX.
 const SAMPLES: usize = 49;
@@ -28,7 +28,10 @@ const SAMPLES: usize = 49;
 /// [`THREAD_ALLOWANCE`]; `train_batch` with `PARAM_BYTES` more.
 macro_rules! within_budget {
     ($net:ident) => {{
-        let batch = samples::<$net>();
+        // Inputs in [−0.4, 0.6), one-hot targets.
+        let batch = samples::<$net>(SAMPLES, |s| {
+            core::array::from_fn(|j| Scalar::from_f64(((s * 7 + j) % 11) as f64 / 11.0 - 0.4))
+        });
         let budget = $net::BATCH_STACK_BYTES;
         let batch = on_a_stack_of(budget + THREAD_ALLOWANCE, move || {
             let mut net = $net::new_boxed(1);
@@ -55,19 +58,4 @@ const _: () = assert!(!cfg!(debug_assertions) && !backprop::kernel::KERNELS_INLI
 fn main() {
     within_budget!(Deep);
     within_budget!(Broad);
-}
-
-/// [`SAMPLES`] samples for `N`, inputs in [−0.4, 0.6), one-hot targets.
-fn samples<N: Network>() -> Vec<(N::Input, N::Output)> {
-    (0..SAMPLES)
-        .map(|s| {
-            let mut input = N::Input::zeros();
-            for (j, value) in input.as_mut().iter_mut().enumerate() {
-                *value = N::Scalar::from_f64(((s * 7 + j) % 11) as f64 / 11.0 - 0.4);
-            }
-            let mut target = N::Output::zeros();
-            target.as_mut()[s % N::OUTPUTS] = N::Scalar::ONE;
-            (input, target)
-        })
-        .collect()
 }
