@@ -4,7 +4,9 @@ W4's training step as a fraction of the core's multiply-add peak (x86-64-v3) and
 data-parallel speed-up of W4 at batch 256 (default target and x86-64-v3) are each a
 ratio from one criterion run, and on a shared machine one run can land while the host
 takes part of a core. This runs the three benchmarks in turn, `runs` times over, and
-prints each run's figures and their medians:
+prints each run's figures and their medians, with the share of CPU time the hypervisor
+stole from this machine during each benchmark (`/proc/stat`: a run slowed with nothing
+stolen was slowed by what the vCPUs share with other guests, which the guest cannot see):
 
     python3 scripts/bench-repeat.py        # five runs, about eight minutes
     python3 scripts/bench-repeat.py 9
@@ -39,8 +41,31 @@ def load_summary():
 summary = load_summary()
 
 
+def cpu_ticks():
+    """The machine's CPU time so far, from `/proc/stat`: (all, stolen), in ticks.
+
+    Stolen time is what the hypervisor gave to others while this machine's vCPUs had
+    work; `None` where there is no `/proc/stat`.
+    """
+    try:
+        fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()
+    except OSError:
+        return None
+    # user nice system idle iowait irq softirq steal: guest time is counted in user.
+    ticks = [int(field) for field in fields[1:9]]
+    return sum(ticks), ticks[7]
+
+
+def stolen_share(before, after):
+    """The share of CPU time stolen between two `cpu_ticks()` readings, or `None`."""
+    if before is None or after is None or after[0] == before[0]:
+        return None
+    return (after[1] - before[1]) / (after[0] - before[0])
+
+
 def cargo_bench(label, run, target_dir, rustflags, args):
-    """Runs `cargo bench` with `args`, its output to a log; exits if it fails."""
+    """Runs `cargo bench` with `args`, its output to a log; exits if it fails.
+    Returns the share of CPU time the hypervisor stole meanwhile, or `None`."""
     env = dict(os.environ, CARGO_TARGET_DIR=target_dir)
     env.pop("RUSTFLAGS", None)
     if rustflags:
@@ -48,12 +73,14 @@ def cargo_bench(label, run, target_dir, rustflags, args):
     logs = ROOT / "target" / "bench-repeat"
     logs.mkdir(parents=True, exist_ok=True)
     log = logs / f"{label}-{run}.txt"
+    before = cpu_ticks()
     with log.open("w") as out:
         done = subprocess.run(
             ["cargo", "bench", *args], cwd=ROOT, env=env, stdout=out, stderr=out
         )
     if done.returncode != 0:
         sys.exit(f"cargo bench {' '.join(args)} failed; see {log}")
+    return stolen_share(before, cpu_ticks())
 
 
 def speed_up(criterion):
@@ -83,19 +110,26 @@ def main():
     parallel = ["--features", "rayon", "--bench", "parallel"]
     w4 = ["--bench", "workloads", "--", "peak|W4 train"]
     figures = {"default speed-up": [], "x86-64-v3 speed-up": [], "W4 of peak": []}
-    print("| run | data-parallel, default | data-parallel, x86-64-v3 | W4 train, of peak |")
-    print("|---|---|---|---|")
+    print(
+        "| run | data-parallel, default | data-parallel, x86-64-v3 | W4 train, of peak"
+        " | stolen (each bench) |"
+    )
+    print("|---|---|---|---|---|")
     for run in range(1, runs + 1):
-        cargo_bench("parallel-default", run, default_dir, None, parallel)
+        stolen = [cargo_bench("parallel-default", run, default_dir, None, parallel)]
         figures["default speed-up"].append(speed_up(default_dir / "criterion"))
-        cargo_bench("parallel-v3", run, v3_dir, V3, parallel)
+        stolen.append(cargo_bench("parallel-v3", run, v3_dir, V3, parallel))
         figures["x86-64-v3 speed-up"].append(speed_up(v3_dir / "criterion"))
-        cargo_bench("w4-v3", run, v3_dir, V3, w4)
+        stolen.append(cargo_bench("w4-v3", run, v3_dir, V3, w4))
         figures["W4 of peak"].append(fraction_of_peak(v3_dir / "criterion"))
         default, v3, w4_fraction = (values[-1] for values in figures.values())
-        print(f"| {run} | {default:.2f}× | {v3:.2f}× | {100 * w4_fraction:.0f}% |", flush=True)
+        shares = ", ".join("?" if share is None else f"{100 * share:.1f}%" for share in stolen)
+        print(
+            f"| {run} | {default:.2f}× | {v3:.2f}× | {100 * w4_fraction:.0f}% | {shares} |",
+            flush=True,
+        )
     default, v3, w4_fraction = (statistics.median(v) for v in figures.values())
-    print(f"| median | {default:.2f}× | {v3:.2f}× | {100 * w4_fraction:.0f}% |")
+    print(f"| median | {default:.2f}× | {v3:.2f}× | {100 * w4_fraction:.0f}% | |")
 
 
 if __name__ == "__main__":
