@@ -1,8 +1,9 @@
 //! Data-parallel training (feature `rayon`): one step on a batch of 256 samples of W4,
 //! `784 => relu 128 => softmax 10; cross_entropy`, on one thread (`train_batch`) and across
 //! rayon's threads, side by side in one run: through a `ParallelTrainer` that keeps its
-//! buffers, as a training loop uses it, and through `train_batch_parallel`, which makes
-//! them afresh on every step.
+//! buffers, as a training loop uses it, cutting the batch into parts of 64 samples
+//! (`new`) or into one part per thread (`per_thread`), and through
+//! `train_batch_parallel`, which makes the buffers afresh on every step.
 //!
 //! ```text
 //! cargo bench --features rayon --bench parallel
@@ -29,12 +30,15 @@ fn bench(c: &mut Criterion) {
     let mut one = Box::new(W4::new(42));
     let mut many = Box::new(W4::new(42));
     let mut fresh = Box::new(W4::new(42));
-    let (mut opt_one, mut opt_many, mut opt_fresh) = (
+    let mut split = Box::new(W4::new(42));
+    let (mut opt_one, mut opt_many, mut opt_fresh, mut opt_split) = (
+        Box::new(Sgd::new(1e-6)),
         Box::new(Sgd::new(1e-6)),
         Box::new(Sgd::new(1e-6)),
         Box::new(Sgd::new(1e-6)),
     );
     let mut trainer = ParallelTrainer::new();
+    let mut per_thread = ParallelTrainer::per_thread();
     let threads = rayon::current_num_threads();
     let update = 2 * W4::PARAMS as u64;
     let mut group = c.benchmark_group("W4 train 784-relu128-softmax10 batch256");
@@ -50,6 +54,9 @@ fn bench(c: &mut Criterion) {
     });
     group.bench_function(format!("{threads} threads, fresh buffers"), |b| {
         b.iter(|| fresh.train_batch_parallel(black_box(&batch), &mut *opt_fresh))
+    });
+    group.bench_function(format!("{threads} threads, a part per thread"), |b| {
+        b.iter(|| per_thread.train_batch(&mut *split, black_box(&batch), &mut *opt_split))
     });
     group.finish();
 }

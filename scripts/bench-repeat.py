@@ -1,8 +1,9 @@
 """The two figures of BENCHMARKS.md that move with the host's load, over several runs.
 
 W4's training step as a fraction of the core's multiply-add peak (x86-64-v3) and the
-data-parallel speed-up of W4 at batch 256 (default target and x86-64-v3) are each a
-ratio from one criterion run, and on a shared machine one run can land while the host
+data-parallel speed-ups of W4 at batch 256 (default target and x86-64-v3; the trainer
+with parts of 64 samples and the one with a part per thread) are each a ratio from one
+criterion run, and on a shared machine one run can land while the host
 takes part of a core. This runs the three benchmarks in turn, `runs` times over, and
 prints each run's figures and their medians, with the share of CPU time the hypervisor
 stole from this machine during each benchmark (`/proc/stat`: a run slowed with nothing
@@ -83,14 +84,14 @@ def cargo_bench(label, run, target_dir, rustflags, args):
     return stolen_share(before, cpu_ticks())
 
 
-def speed_up(criterion):
-    """The trainer's speed-up over one thread in the latest data-parallel run."""
+def speed_ups(criterion):
+    """The speed-ups over one thread in the latest data-parallel run: the trainer with
+    parts of 64 samples, then the one with a part per thread."""
     functions = summary.read_groups(criterion)[PARALLEL_GROUP]
     alone = summary.typical_ns(functions["one thread"])
-    (threads,) = [
-        name for name in functions if name != "one thread" and "fresh" not in name
-    ]
-    return alone / summary.typical_ns(functions[threads])
+    (fixed,) = [name for name in functions if name.endswith(" threads")]
+    (per_thread,) = [name for name in functions if name.endswith("a part per thread")]
+    return tuple(alone / summary.typical_ns(functions[name]) for name in (fixed, per_thread))
 
 
 def fraction_of_peak(criterion):
@@ -109,27 +110,34 @@ def main():
     default_dir, v3_dir = ROOT / "target", ROOT / "target" / "v3"
     parallel = ["--features", "rayon", "--bench", "parallel"]
     w4 = ["--bench", "workloads", "--", "peak|W4 train"]
-    figures = {"default speed-up": [], "x86-64-v3 speed-up": [], "W4 of peak": []}
-    print(
-        "| run | data-parallel, default | data-parallel, x86-64-v3 | W4 train, of peak"
-        " | stolen (each bench) |"
-    )
-    print("|---|---|---|---|---|")
+    # Each column: its heading and how its figure prints.
+    columns = [
+        ("data-parallel, default", "{:.2f}×"),
+        ("per thread, default", "{:.2f}×"),
+        ("data-parallel, x86-64-v3", "{:.2f}×"),
+        ("per thread, x86-64-v3", "{:.2f}×"),
+        ("W4 train, of peak", "{:.0%}"),
+    ]
+    figures = [[] for _ in columns]
+
+    def row(label, values, stolen):
+        cells = [form.format(value) for (_, form), value in zip(columns, values)]
+        return f"| {label} | {' | '.join(cells)} | {stolen} |"
+
+    print(f"| run | {' | '.join(heading for heading, _ in columns)} | stolen (each bench) |")
+    print("|---" * (len(columns) + 2) + "|")
     for run in range(1, runs + 1):
         stolen = [cargo_bench("parallel-default", run, default_dir, None, parallel)]
-        figures["default speed-up"].append(speed_up(default_dir / "criterion"))
+        values = list(speed_ups(default_dir / "criterion"))
         stolen.append(cargo_bench("parallel-v3", run, v3_dir, V3, parallel))
-        figures["x86-64-v3 speed-up"].append(speed_up(v3_dir / "criterion"))
+        values.extend(speed_ups(v3_dir / "criterion"))
         stolen.append(cargo_bench("w4-v3", run, v3_dir, V3, w4))
-        figures["W4 of peak"].append(fraction_of_peak(v3_dir / "criterion"))
-        default, v3, w4_fraction = (values[-1] for values in figures.values())
-        shares = ", ".join("?" if share is None else f"{100 * share:.1f}%" for share in stolen)
-        print(
-            f"| {run} | {default:.2f}× | {v3:.2f}× | {100 * w4_fraction:.0f}% | {shares} |",
-            flush=True,
-        )
-    default, v3, w4_fraction = (statistics.median(v) for v in figures.values())
-    print(f"| median | {default:.2f}× | {v3:.2f}× | {100 * w4_fraction:.0f}% | |")
+        values.append(fraction_of_peak(v3_dir / "criterion"))
+        for column, value in zip(figures, values):
+            column.append(value)
+        shares = ", ".join("?" if share is None else f"{share:.1%}" for share in stolen)
+        print(row(run, values, shares), flush=True)
+    print(row("median", [statistics.median(column) for column in figures], ""))
 
 
 if __name__ == "__main__":

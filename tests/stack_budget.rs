@@ -212,8 +212,8 @@ const WIDE_BATCH: usize = 33;
 /// (the network's `BATCH_STACK_BYTES`) plus the thread's allowance: `accumulate`,
 /// `backward_batch`, `backward_batch_classes`, `forward_batch` and `train_batch_with`;
 /// then `train_batch`, with `PARAM_BYTES` more for its gradient array; then, with the
-/// `rayon` feature, a `ParallelTrainer` step on two parts, on a pool whose threads have
-/// that stack. The mean loss over `batch` must fall.
+/// `rayon` feature, a step of each `ParallelTrainer` on two parts, on a pool whose
+/// threads have that stack. The mean loss over `batch` must fall.
 fn batch_methods_within<N, O>(budget: usize, net: N, opt: O, batch: Vec<(N::Input, N::Output)>)
 where
     N: Network<Input: Send + Sync, Output: Send + Sync, Params: Send + Sync, Scalar: Send + Sync>
@@ -255,8 +255,12 @@ where
             .stack_size(budget + THREAD_ALLOWANCE)
             .build()
             .expect("the pool starts");
-        let mut trainer = backprop::ParallelTrainer::new();
-        pool.install(|| trainer.train_batch(&mut net, &parts, &mut opt));
+        for mut trainer in [
+            backprop::ParallelTrainer::new(),
+            backprop::ParallelTrainer::per_thread(),
+        ] {
+            pool.install(|| trainer.train_batch(&mut net, &parts, &mut opt));
+        }
         (net, batch)
     };
     #[cfg(not(feature = "rayon"))]

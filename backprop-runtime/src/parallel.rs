@@ -1,11 +1,22 @@
 //! Data-parallel training (feature `rayon`): one step on a batch whose gradient is
 //! summed on rayon's threads, reproducibly.
 //!
-//! The batch is cut into parts of [`PARALLEL_PART`] samples whatever the number of
-//! threads. Each part's gradient is summed into a buffer of its own, and the buffers
-//! are added up a binary tree that depends only on the number of parts (for four,
-//! `(g0 + g1) + (g2 + g3)`), so the step is the same, bit for bit, on any number of
-//! threads, and equals [`Network::train_batch`]'s up to the order of float additions.
+//! The batch is cut into parts. Each part's gradient is summed into a buffer of its
+//! own, and the buffers are added up a binary tree that depends only on the number of
+//! parts (for four, `(g0 + g1) + (g2 + g3)`), so the step equals
+//! [`Network::train_batch`]'s up to the order of float additions. How the batch is cut
+//! is the trainer's choice:
+//!
+//! - [`ParallelTrainer::new`] cuts it into parts of [`PARALLEL_PART`] samples whatever
+//!   the number of threads, so the step is the same, bit for bit, on any number of
+//!   threads: on a laptop and on a server, in a test and in production. A batch of
+//!   fewer than two parts runs on one thread.
+//! - [`ParallelTrainer::per_thread`] cuts it into one part per thread of rayon's pool,
+//!   as equal as the batch allows: every batch of at least two samples is spread over
+//!   the threads, and a thread sums each sample straight into its one buffer, where
+//!   parts of 64 on fewer threads than parts add their buffers in pairs first (on W4
+//!   at batch 256, two threads, 2–5% a step: BENCHMARKS.md). The step is the same, bit
+//!   for bit, from run to run on the same number of threads, not on another.
 //!
 //! The tree keeps the parts' sums where they were made: a thread that made both parts
 //! of a pair adds them while they are in its cache, and only the two halves of the
@@ -77,11 +88,38 @@ const SUM_CHUNK: usize = 4096;
 ///
 /// It holds one boxed gradient array (`N::Params`, on the heap, never on the stack)
 /// per part of the largest batch it has trained on: for a batch of 256 samples, four
-/// network-sized buffers.
+/// network-sized buffers from [`new`](Self::new), one per thread from
+/// [`per_thread`](Self::per_thread).
+///
+/// A training loop that runs on rayon's threads, inside `ThreadPool::install` or
+/// `rayon::scope`, allocates nothing after its first step. Called from any other
+/// thread, each step is handed to the pool through rayon's queue, which allocates a
+/// block (about 1.5 KB) every 63 hand-overs.
 pub struct ParallelTrainer<N: Network> {
-    /// One per part; only the first `batch.len().div_ceil(PARALLEL_PART)` are in use
-    /// in a step.
+    /// One per part; only the first `batch.len().div_ceil(part_len)` are in use in a
+    /// step, for the `part_len` that [`Split::part_len`] gives.
     parts: Vec<Part<N>>,
+    split: Split,
+}
+
+/// How a [`ParallelTrainer`] cuts a batch into parts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Split {
+    /// Parts of [`PARALLEL_PART`] samples.
+    Fixed,
+    /// One part for each thread of the pool the step runs in.
+    PerThread,
+}
+
+impl Split {
+    /// The samples in each part of a batch of `len` (the last part may have fewer);
+    /// at least one.
+    fn part_len(self, len: usize) -> usize {
+        match self {
+            Self::Fixed => PARALLEL_PART,
+            Self::PerThread => len.div_ceil(rayon::current_num_threads()).max(1),
+        }
+    }
 }
 
 /// One part's summed loss and gradient.
@@ -94,9 +132,45 @@ struct Part<N: Network> {
 }
 
 impl<N: Network> ParallelTrainer<N> {
-    /// A trainer with no buffers yet: they are allocated by the first step.
+    /// A trainer that cuts each batch into parts of [`PARALLEL_PART`] samples, whose
+    /// steps are the same, bit for bit, on any number of threads. It has no buffers
+    /// yet: they are allocated by the first step.
     pub const fn new() -> Self {
-        Self { parts: Vec::new() }
+        Self {
+            parts: Vec::new(),
+            split: Split::Fixed,
+        }
+    }
+
+    /// A trainer that cuts each batch into one part per thread of the rayon pool the
+    /// step runs in (the global pool, or the one a `ThreadPool::install` runs it in):
+    /// every batch of two samples or more is spread over the threads, each summing
+    /// into one buffer. Its steps are the same, bit for bit, from run to run on the
+    /// same number of threads, and equal those of [`new`](Self::new)'s trainer up to
+    /// the order of float additions. It has no buffers yet: they are allocated by the
+    /// first step, one per thread.
+    ///
+    /// ```
+    /// # use backprop_runtime as backprop;
+    /// use backprop::{Network, ParallelTrainer};
+    ///
+    /// /// One pass over `data` in batches of 64, on every core.
+    /// fn train<N: backprop::ParallelNetwork>(
+    ///     net: &mut N,
+    ///     data: &[(N::Input, N::Output)],
+    ///     opt: &mut impl backprop::Optimizer<N::Params>,
+    /// ) {
+    ///     let mut trainer = ParallelTrainer::per_thread();
+    ///     for batch in data.chunks(64) {
+    ///         trainer.train_batch(net, batch, opt);
+    ///     }
+    /// }
+    /// ```
+    pub const fn per_thread() -> Self {
+        Self {
+            parts: Vec::new(),
+            split: Split::PerThread,
+        }
     }
 
     /// One optimization step on a mini-batch, as [`Network::train_batch`] takes it,
@@ -113,7 +187,8 @@ impl<N: Network> ParallelTrainer<N> {
     where
         N: ParallelNetwork,
     {
-        let count = batch.len().div_ceil(PARALLEL_PART);
+        let part_len = self.split.part_len(batch.len());
+        let count = batch.len().div_ceil(part_len);
         while self.parts.len() < count {
             self.parts.push(Part {
                 loss: N::Scalar::ZERO,
@@ -137,7 +212,8 @@ impl<N: Network> ParallelTrainer<N> {
         // rayon's threads too, then needs no second hand-over from this thread (W4 at
         // batch 256, x86-64-v3, six alternating processes: a median of 778.5 against
         // 783 µs, about 1%).
-        let (total, stepped) = rayon::scope(|_| sum_and_descend(net, batch, parts, scale, rate));
+        let (total, stepped) =
+            rayon::scope(|_| sum_and_descend(net, batch, part_len, parts, scale, rate));
         if !stepped && let Some(first) = parts.first() {
             opt.update(0, net.params_mut().as_mut(), first.grads.as_ref().as_ref());
         }
@@ -145,20 +221,22 @@ impl<N: Network> ParallelTrainer<N> {
     }
 }
 
-/// The parts' summed loss and gradient for `batch`, the gradient left in the first
-/// part, or, with plain SGD's `rate` (`−lr`), the step taken on rayon's threads as the
-/// batch's two halves are added. Returns the summed loss and whether the step was
-/// taken; the caller takes it otherwise, through [`Optimizer::update`].
+/// The parts' summed loss and gradient for `batch` cut into parts of `part_len` samples,
+/// the gradient left in the first part, or, with plain SGD's `rate` (`−lr`), the step
+/// taken on rayon's threads as the batch's two halves are added. Returns the summed
+/// loss and whether the step was taken; the caller takes it otherwise, through
+/// [`Optimizer::update`].
 fn sum_and_descend<N: ParallelNetwork>(
     net: &mut N,
     batch: &[(N::Input, N::Output)],
+    part_len: usize,
     parts: &mut [Part<N>],
     scale: N::Scalar,
     rate: Option<N::Scalar>,
 ) -> (N::Scalar, bool) {
     let shared: &N = net;
     let leaf = |index: usize, part: &mut Part<N>| {
-        let samples = batch.chunks(PARALLEL_PART).nth(index).unwrap_or_default();
+        let samples = batch.chunks(part_len).nth(index).unwrap_or_default();
         let grads: &mut N::Params = &mut part.grads;
         if !part.zeroed {
             grads.as_mut().fill(N::Scalar::ZERO);
@@ -277,6 +355,7 @@ impl<N: Network> Default for ParallelTrainer<N> {
 impl<N: Network> core::fmt::Debug for ParallelTrainer<N> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("ParallelTrainer")
+            .field("split", &self.split)
             .field("buffers", &self.parts.len())
             .finish()
     }
