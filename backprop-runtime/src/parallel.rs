@@ -150,6 +150,11 @@ impl<N: Network> ParallelTrainer<N> {
     /// the order of float additions. It has no buffers yet: they are allocated by the
     /// first step, one per thread.
     ///
+    /// Each part costs a network-sized buffer and its share of the sum, however few
+    /// its samples: on many threads a small batch makes small parts (64 threads cut
+    /// 256 samples into parts of 4), where [`new`](Self::new)'s parts of 64 may be
+    /// the faster.
+    ///
     /// ```
     /// # use backprop_runtime as backprop;
     /// use backprop::{Network, ParallelTrainer};
