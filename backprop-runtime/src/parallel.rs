@@ -12,11 +12,12 @@
 //!   threads: on a laptop and on a server, in a test and in production. A batch of
 //!   fewer than two parts runs on one thread.
 //! - [`ParallelTrainer::per_thread`] cuts it into one part per thread of rayon's pool,
-//!   as equal as the batch allows: every batch of at least two samples is spread over
-//!   the threads, and a thread sums each sample straight into its one buffer, where
-//!   parts of 64 on fewer threads than parts add their buffers in pairs first (on W4
-//!   at batch 256, two threads, 2–5% a step: BENCHMARKS.md). The step is the same, bit
-//!   for bit, from run to run on the same number of threads, not on another.
+//!   as equal as the batch allows: a batch is spread over as many threads as it has
+//!   samples, up to all of them, and a thread sums each sample straight into its one
+//!   buffer, where parts of 64 on fewer threads than parts add their buffers in pairs
+//!   first (W4 at batch 256 on two threads: 1–3% a step in criterion's runs, more in
+//!   alternating rounds; BENCHMARKS.md). The step is the same, bit for bit, from run
+//!   to run on the same number of threads, not on another.
 //!
 //! The tree keeps the parts' sums where they were made: a thread that made both parts
 //! of a pair adds them while they are in its cache, and only the two halves of the
@@ -144,8 +145,8 @@ impl<N: Network> ParallelTrainer<N> {
 
     /// A trainer that cuts each batch into one part per thread of the rayon pool the
     /// step runs in (the global pool, or the one a `ThreadPool::install` runs it in):
-    /// every batch of two samples or more is spread over the threads, each summing
-    /// into one buffer. Its steps are the same, bit for bit, from run to run on the
+    /// a batch is spread over as many threads as it has samples, up to all of them,
+    /// each summing into one buffer. Its steps are the same, bit for bit, from run to run on the
     /// same number of threads, and equal those of [`new`](Self::new)'s trainer up to
     /// the order of float additions. It has no buffers yet: they are allocated by the
     /// first step, one per thread.
@@ -157,7 +158,7 @@ impl<N: Network> ParallelTrainer<N> {
     ///
     /// ```
     /// # use backprop_runtime as backprop;
-    /// use backprop::{Network, ParallelTrainer};
+    /// use backprop::ParallelTrainer;
     ///
     /// /// One pass over `data` in batches of 64, on every core.
     /// fn train<N: backprop::ParallelNetwork>(
