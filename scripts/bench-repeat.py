@@ -1,15 +1,15 @@
-"""The two figures of BENCHMARKS.md that move with the host's load, over several runs.
+"""The figures of BENCHMARKS.md that move with the host's load, over several runs.
 
 W4's training step as a fraction of the core's multiply-add peak (x86-64-v3) and the
 data-parallel speed-ups of W4 at batch 256 (default target and x86-64-v3; the trainer
 with parts of 64 samples and the one with a part per thread) are each a ratio from one
-criterion run, and on a shared machine one run can land while the host
-takes part of a core. This runs the three benchmarks in turn, `runs` times over, and
-prints each run's figures and their medians, with the share of CPU time the hypervisor
-stole from this machine during each benchmark (`/proc/stat`: a run slowed with nothing
-stolen was slowed by what the vCPUs share with other guests, which the guest cannot see):
+criterion run, and on a shared machine one run can land while the host takes part of
+a core. This runs the three benchmarks in turn, `runs` times over, and prints each
+run's figures and their medians, with the share of CPU time the hypervisor stole from
+this machine during each benchmark (`/proc/stat`: a run slowed with nothing stolen was
+slowed by what the vCPUs share with other guests, which the guest cannot see):
 
-    python3 scripts/bench-repeat.py        # five runs, about eight minutes
+    python3 scripts/bench-repeat.py        # five runs, about twelve minutes
     python3 scripts/bench-repeat.py 9
 
 Each benchmark writes criterion's records where `cargo bench` would (`target/criterion`,
